@@ -1,0 +1,17 @@
+"""tinynet: a small, readable tensor autodiff framework on numpy."""
+from .tensor import (Tensor, no_grad, enable_grad, is_grad_enabled, set_grad_enabled)
+from .random import manual_seed, get_rng_state, set_rng_state
+from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, arange,
+                       rand, randn, empty)
+from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
+                              minimum, clip, clamp)
+from .ops.reduce import sum, mean, max, min, var, logsumexp, softmax, log_softmax
+from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
+                        expand, cat, stack, pad)
+from .gradcheck import gradcheck
+
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""Elementwise math: y = f(x) applied to every element, so dL/dx = dL/dy * f'(x).
+
+Each op keeps (in its ``backward`` closure) only what f' needs: often the output itself
+(exp, tanh, sigmoid), sometimes the input (log, abs).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from ..tensor import Tensor, record, tensor_method, unbroadcast
+
+
+@tensor_method
+def exp(x: Tensor) -> Tensor:
+    """e^x."""
+    out = np.exp(x.data)
+
+    def backward(g):  # d/dx e^x = e^x
+        return (g * out,)
+    return record("exp", out, (x,), backward)
+
+
+@tensor_method
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm (``-inf`` at 0, ``nan`` below, as numpy and PyTorch)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(x.data)
+
+    def backward(g):  # d/dx ln x = 1/x
+        return (g / x.data,)
+    return record("log", out, (x,), backward)
+
+
+@tensor_method
+def sqrt(x: Tensor) -> Tensor:
+    """Square root."""
+    with np.errstate(invalid="ignore"):
+        out = np.sqrt(x.data)
+
+    def backward(g):  # d/dx sqrt(x) = 1 / (2 sqrt(x))
+        with np.errstate(divide="ignore"):
+            return (g / (2 * out),)
+    return record("sqrt", out, (x,), backward)
+
+
+@tensor_method
+def abs(x: Tensor) -> Tensor:
+    """|x|; its gradient at 0 is taken as 0, as in PyTorch."""
+    out = np.abs(x.data)
+
+    def backward(g):  # d/dx |x| = sign(x)
+        return (g * np.sign(x.data),)
+    return record("abs", out, (x,), backward)
+
+
+Tensor.__abs__ = abs  # type: ignore[assignment]
+
+
+@tensor_method
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    out = np.tanh(x.data)
+
+    def backward(g):  # d/dx tanh x = 1 - tanh^2 x
+        return (g * (1 - out * out),)
+    return record("tanh", out, (x,), backward)
+
+
+@tensor_method
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x), computed without overflow for large |x|."""
+    d = x.data
+    # e^-|x| never overflows; pick the algebraically equal form for each sign
+    e = np.exp(-np.abs(d))
+    out = np.where(d >= 0, 1 / (1 + e), e / (1 + e)).astype(d.dtype, copy=False)
+
+    def backward(g):  # d/dx s(x) = s(x) (1 - s(x))
+        return (g * out * (1 - out),)
+    return record("sigmoid", out, (x,), backward)
+
+
+@tensor_method
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+    out = np.maximum(x.data, 0)
+
+    def backward(g):  # d/dx relu(x) = 1 if x > 0 else 0
+        return (g * (out > 0),)
+    return record("relu", out, (x,), backward)
+
+
+@tensor_method
+def maximum(a: Tensor, b: Any) -> Tensor:
+    """Elementwise max with broadcasting; at ties each side gets half the gradient (as PyTorch)."""
+    b = Tensor._lift(b, a)
+    out = np.maximum(a.data, b.data)
+
+    def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b]
+        wa = ((a.data > b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+        return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
+                unbroadcast(g * (1 - wa), b.shape) if b.requires_grad else None)
+    return record("maximum", out, (a, b), backward)
+
+
+@tensor_method
+def minimum(a: Tensor, b: Any) -> Tensor:
+    """Elementwise min with broadcasting; at ties each side gets half the gradient."""
+    b = Tensor._lift(b, a)
+    out = np.minimum(a.data, b.data)
+
+    def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b]
+        wa = ((a.data < b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+        return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
+                unbroadcast(g * (1 - wa), b.shape) if b.requires_grad else None)
+    return record("minimum", out, (a, b), backward)
+
+
+@tensor_method
+def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
+    """Limit values to [min, max]; the gradient passes where min <= x <= max (as torch.clamp)."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    out = np.clip(x.data, lo, hi).astype(x.dtype, copy=False)
+
+    def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside
+        return (g * ((x.data >= lo) & (x.data <= hi)),)
+    return record("clip", out, (x,), backward)
+
+
+clamp = clip
+Tensor.clamp = clip  # type: ignore[attr-defined]

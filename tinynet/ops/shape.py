@@ -1,0 +1,205 @@
+"""Ops that move elements around without changing them: reshape, transpose, slicing, cat...
+
+Their backward moves the gradient back the same way: reshape the gradient back,
+transpose it back, or scatter it back to where the elements came from.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from ..tensor import Tensor, _index, record, tensor_method, unbroadcast
+
+
+def _dims(args: tuple) -> tuple:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _dim(x: Tensor, d: int, name: str, extra: int = 0) -> int:
+    n = x.ndim + extra
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not -builtins.max(n, 1) <= d < builtins.max(n, 1):
+        raise ValueError(f"{name}: dim {d!r} is out of range for a tensor with {x.ndim} dims "
+                         f"(shape {x.shape})")
+    return int(d) % builtins.max(n, 1)
+
+
+@tensor_method
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape (one dimension may be -1)."""
+    shape = _dims(shape)
+    try:
+        out = x.data.reshape(shape)
+    except (ValueError, TypeError):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                         f"({x.size} elements) into {shape}") from None
+
+    def backward(g):  # reshaping is a relabelling: reshape the gradient back
+        return (g.reshape(x.shape),)
+    return record("reshape", out, (x,), backward, view_of=x)
+
+
+Tensor.view = reshape  # type: ignore[attr-defined]
+
+
+@tensor_method
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    """Reorder the axes: output axis i is input axis ``dims[i]``."""
+    dims = _dims(dims)
+    if sorted(_dim(x, d, "permute") for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes")
+    dims = tuple(_dim(x, d, "permute") for d in dims)
+    inverse = tuple(np.argsort(dims))
+
+    def backward(g):  # move each gradient axis back where it came from
+        return (g.transpose(inverse),)
+    return record("permute", x.data.transpose(dims), (x,), backward, view_of=x)
+
+
+@tensor_method
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two axes (PyTorch's ``transpose``; ``.T`` reverses all axes)."""
+    d = list(range(x.ndim))
+    a, b = _dim(x, dim0, "transpose"), _dim(x, dim1, "transpose")
+    d[a], d[b] = d[b], d[a]
+    return permute(x, d)
+
+
+Tensor.T = property(lambda self: permute(self, tuple(range(self.ndim))[::-1]))  # type: ignore
+
+
+@tensor_method
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim..end_dim`` into one."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = _dim(x, start_dim, "flatten"), _dim(x, end_dim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, x.shape[:s] + (-1 if x.size else int(np.prod(x.shape[s:e + 1])),)
+                   + x.shape[e + 1:])
+
+
+@tensor_method
+def squeeze(x: Tensor, dim: Optional[int] = None) -> Tensor:
+    """Drop axes of size 1 (only ``dim`` if given; a non-1 ``dim`` is left alone, as torch)."""
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        d = _dim(x, dim, "squeeze")
+        shape = x.shape if x.shape[d] != 1 else x.shape[:d] + x.shape[d + 1:]
+    return reshape(x, shape)
+
+
+@tensor_method
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert an axis of size 1 at ``dim``."""
+    d = _dim(x, dim, "unsqueeze", extra=1)
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+@tensor_method
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast to ``sizes`` without copying (-1 keeps a size)."""
+    sizes = _dims(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {sizes} has fewer dims than the tensor's shape {x.shape}")
+    target = tuple(x.shape[i - lead] if (s == -1 and i >= lead) else s
+                   for i, s in enumerate(sizes))
+    try:
+        out = np.broadcast_to(x.data, target)
+    except ValueError:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
+
+    def backward(g):  # every copy contributed: sum the copies' gradients
+        return (unbroadcast(g, x.shape),)
+    return record("expand", out, (x,), backward, view_of=x)
+
+
+def _is_basic(idx: Any) -> bool:
+    """True for indices made only of ints, slices, None and Ellipsis (no repeats possible)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return builtins.all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis)))
+                        and not isinstance(i, bool) for i in items)
+
+
+def _getitem(x: Tensor, idx: Any) -> Tensor:
+    """``x[idx]`` with slices, integer arrays or boolean masks."""
+    idx = _index(idx)
+    try:
+        out = x.data[idx]
+    except IndexError as e:
+        raise IndexError(f"index {idx!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+    basic = _is_basic(idx)
+
+    def backward(g):  # scatter the gradient back; repeated indices add up
+        gx = np.zeros(x.shape, dtype=g.dtype)
+        if basic:
+            gx[idx] = g
+        else:
+            np.add.at(gx, idx, g)
+        return (gx,)
+    return record("getitem", np.asarray(out), (x,), backward, view_of=x if basic else None)
+
+
+Tensor.__getitem__ = _getitem  # type: ignore[attr-defined]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing axis ``dim``."""
+    ts = list(tensors)
+    if not ts:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    ts = [t if isinstance(t, Tensor) else Tensor._lift(t, ts[0]) for t in ts]
+    d = _dim(ts[0], dim, "cat")
+    for t in ts[1:]:
+        if t.ndim != ts[0].ndim or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
+            raise ValueError(f"cat: shapes {[t.shape for t in ts]} differ outside dim {dim}")
+    out = np.concatenate([t.data for t in ts], axis=d)
+    bounds = np.cumsum([t.shape[d] for t in ts])[:-1]
+
+    def backward(g):  # each input gets its own slab of the gradient
+        return tuple(np.split(g, bounds, axis=d))
+    return record("cat", out, tuple(ts), backward)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis ``dim``."""
+    ts = list(tensors)
+    if not ts:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    ts = [t if isinstance(t, Tensor) else Tensor._lift(t, ts[0]) for t in ts]
+    if len({t.shape for t in ts}) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in ts]}")
+    d = _dim(ts[0], dim, "stack", extra=1)
+    out = np.stack([t.data for t in ts], axis=d)
+
+    def backward(g):  # input k gets slice k of the gradient along the new axis
+        return tuple(np.take(g, k, axis=d) for k in range(len(ts)))
+    return record("stack", out, tuple(ts), backward)
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding, PyTorch's convention: ``pad = (left, right, top, bottom, ...)``
+    pads the last axis by (left, right), the one before by (top, bottom), and so on."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    pad = tuple(pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim or not builtins.all(
+            isinstance(p, (int, np.integer)) and p >= 0 for p in pad):
+        raise ValueError(f"pad: expected an even number (at most {2 * x.ndim}) of non-negative "
+                         f"ints, got {pad}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    out = np.pad(x.data, widths, mode="constant", constant_values=value)
+    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+
+    def backward(g):  # the padding was constant: only the inner block had a gradient
+        return (g[inner],)
+    return record("pad", out, (x,), backward)

@@ -1,0 +1,611 @@
+"""Tensor and the tape: reverse-mode automatic differentiation in one file.
+
+Read this file top to bottom:
+
+1. **Grad mode** -- a switch (``no_grad``) that turns recording off.
+2. **The tape** -- every operation whose input requires a gradient appends one
+   :class:`Node` ("tape entry") to the graph: the op's name, its input tensors,
+   and a ``backward`` closure that holds exactly what the op saved for its
+   gradient.  :func:`record` is the *only* way an entry is made; every op in
+   tinynet (``+``, ``exp``, ``conv2d``, ``dropout``, ``cross_entropy`` ...) ends
+   with ``return record(name, out, inputs, backward)``.
+3. **Tensor** -- a numpy array plus ``requires_grad``, ``grad`` and the entry
+   that produced it.  ``Tensor.backward()`` collects the entries reachable from
+   the output and replays them newest first, so each entry sees the complete
+   gradient of its output before it passes gradients on to its inputs.
+4. **Arithmetic** -- ``+ - * / ** @`` with their gradient rules, as a first
+   example of ops.  The other ops live in ``tinynet/ops/`` and look the same.
+
+The chain rule in one line: if ``out = f(a, b)`` and ``g = dL/dout``, then
+``dL/da = g * df/da`` and ``dL/db = g * df/db`` -- each ``backward`` below
+computes exactly that, for its own ``f``.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import weakref
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+import numpy as np
+
+__all__ = [
+    "Tensor", "Node", "record", "no_grad", "enable_grad", "is_grad_enabled",
+    "set_grad_enabled", "tensor_method", "unbroadcast",
+]
+
+# --------------------------------------------------------------------------
+# 1. Grad mode
+# --------------------------------------------------------------------------
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are recorded on the tape."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager / decorator that turns recording on or off, then restores it."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> "set_grad_enabled":
+        global _grad_enabled
+        self._prev.append(_grad_enabled)
+        _grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._prev.pop()
+
+
+class no_grad(set_grad_enabled):
+    """``with tinynet.no_grad():`` or ``@tinynet.no_grad()`` -- nothing inside is recorded.
+
+    Use it for evaluation and for parameter updates: no tape is built, so no
+    memory is held for a backward pass that will never come.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# --------------------------------------------------------------------------
+# 2. The tape
+# --------------------------------------------------------------------------
+# Every entry gets the next ticket number when it is recorded.  An op can only
+# consume tensors that already exist, so an entry's inputs always hold smaller
+# tickets than the entry itself: replaying entries by *descending* ticket is a
+# valid reverse topological order, with no recursion needed.
+_tickets = itertools.count()
+
+BackwardFn = Callable[[np.ndarray], Sequence[Optional[np.ndarray]]]
+
+
+class Node:
+    """One tape entry: ``out = op(*inputs)`` and how to send ``dL/dout`` back to the inputs.
+
+    Attributes:
+        seq: ticket number (creation order).
+        op: the op's name, e.g. ``"mul"``.
+        inputs: the input Tensors, in the order ``backward`` returns their gradients.
+        backward: ``backward(g) -> (dL/dinput for each input)``; a closure over what
+            the forward saved.  Set to ``None`` once released after a backward.
+        versions: each input's (and the output's) version when recorded, to catch
+            in-place changes to saved data.
+        grad: the gradient dL/dout that flowed through this entry in the last backward.
+    """
+
+    __slots__ = ("seq", "op", "inputs", "backward", "vboxes", "versions", "grad",
+                 "out_shape", "out_dtype", "retained", "__weakref__")
+
+    def __init__(self, op: str, inputs: tuple["Tensor", ...], backward: BackwardFn,
+                 out: "Tensor") -> None:
+        self.seq = next(_tickets)
+        self.op = op
+        self.inputs = inputs
+        self.backward: Optional[BackwardFn] = backward
+        self.vboxes = tuple(t._vbox for t in inputs) + (out._vbox,)
+        self.versions = tuple(b[0] for b in self.vboxes)
+        self.grad: Optional[np.ndarray] = None
+        self.out_shape = out.data.shape
+        self.out_dtype = out.data.dtype
+        self.retained: Optional[weakref.ref] = None
+
+    def __repr__(self) -> str:
+        return f"<Node #{self.seq} {self.op} -> {self.out_shape}>"
+
+
+def record(op: str, out: np.ndarray, inputs: Sequence["Tensor"], backward: BackwardFn,
+           view_of: Optional["Tensor"] = None) -> "Tensor":
+    """Wrap an op's numpy result in a Tensor and, if needed, append a tape entry.
+
+    ``backward(g)`` receives ``g = dL/dout`` (shape of ``out``) and returns one
+    gradient per input, each of that input's shape, or ``None`` for an input that
+    needs none.  An entry is made only when grad mode is on and some input
+    requires a gradient; otherwise the closure is dropped at once.
+
+    ``view_of``: the op returns a view of this input's memory (reshape, slicing...);
+    the two then share one version counter, so an in-place change to either is seen.
+    """
+    t = Tensor.__new__(Tensor)
+    t.data = out
+    t.grad = None
+    t._vbox = view_of._vbox if view_of is not None else [0]
+    if _grad_enabled and any(i.requires_grad for i in inputs):
+        t.requires_grad = True
+        t._node = Node(op, tuple(inputs), backward, t)
+    else:
+        t.requires_grad = False
+        t._node = None
+    return t
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` down to ``shape``: the gradient of numpy broadcasting.
+
+    Broadcasting copies an input along new leading axes and along axes of size 1;
+    each copy contributed to the loss, so their gradients add up.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    g = g.sum(axis=axes, keepdims=True) if axes else g
+    return g.reshape(shape)
+
+
+def _collect(root: Node) -> list[Node]:
+    """All tape entries that ``root`` depends on, oldest first (iterative DFS)."""
+    seen = {id(root)}
+    stack, found = [root], [root]
+    while stack:
+        node = stack.pop()
+        for inp in node.inputs:
+            n = inp._node
+            if n is not None and id(n) not in seen:
+                seen.add(id(n))
+                stack.append(n)
+                found.append(n)
+    found.sort(key=lambda n: n.seq)
+    return found
+
+
+# --------------------------------------------------------------------------
+# 3. Tensor
+# --------------------------------------------------------------------------
+Number = Union[int, float, bool, np.number]
+
+
+def tensor_method(fn: Callable) -> Callable:
+    """Attach a function from ``tinynet/ops`` to Tensor, so ``exp(x)`` is also ``x.exp()``."""
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
+
+class Tensor:
+    """An n-d array that remembers how it was computed.
+
+    Attributes:
+        data: the numpy array.
+        requires_grad: whether gradients should flow to (or through) this tensor.
+        grad: dL/dself as a numpy array of ``data``'s shape, after a backward
+            reaches it (leaves, and non-leaves that called ``retain_grad()``).
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "_node", "_vbox", "_name", "__weakref__")
+    __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = np.array(data, dtype=dtype, copy=True)
+        if dtype is None:
+            if arr.dtype == np.float64 and not isinstance(data, np.ndarray) \
+                    and not isinstance(data, np.floating):
+                arr = arr.astype(np.float32)  # Python floats become float32, as in PyTorch
+            elif arr.dtype.kind == "O" or arr.dtype.kind in "USV":
+                raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                                f"(got numpy dtype {arr.dtype}); pass numbers or arrays")
+            elif arr.dtype.kind == "i" and arr.dtype != np.int64:
+                arr = arr.astype(np.int64)
+        self.data: np.ndarray = arr
+        self.grad: Optional[np.ndarray] = None
+        self._node: Optional[Node] = None
+        self._vbox = [0]
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- wrapping ---------------------------------------------------------
+    @staticmethod
+    def _lift(x: Any, like: "Tensor") -> "Tensor":
+        """Turn a Python number or numpy array into a constant Tensor for an op with ``like``."""
+        if isinstance(x, Tensor):
+            return x
+        if isinstance(x, (bool, int, float)):
+            # keep float32 float32: numpy treats Python scalars as "weak" types
+            dt = np.result_type(like.data.dtype, x)
+            t = Tensor.__new__(Tensor)
+            t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x, dt), None, None, [0], False
+            return t
+        if isinstance(x, (np.ndarray, np.number, list, tuple)):
+            t = Tensor.__new__(Tensor)
+            t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x), None, None, [0], False
+            return t
+        raise TypeError(f"unsupported operand type: Tensor and {type(x).__name__}")
+
+    # -- simple properties ------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Optional[Node]:
+        """The tape entry that produced this tensor (None for leaves)."""
+        return self._node
+
+    @property
+    def _version(self) -> int:
+        """Bumped by every in-place change; the tape compares it at backward time."""
+        return self._vbox[0]
+
+    def _bump_version(self) -> None:
+        """Call after changing ``.data`` in place (optimizers do)."""
+        self._vbox[0] += 1
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared memory, like torch's ``.numpy()``)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy(): this tensor requires grad; call .detach().numpy() "
+                               "so the tape is not bypassed by accident")
+        return self.data
+
+    def item(self) -> Number:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted, "
+                             f"got shape {self.data.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this data, cut off from the tape."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t._node, t._vbox, t.requires_grad = self.data, None, None, self._vbox, False
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Start (or stop) tracking gradients for this leaf tensor; returns self."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients, "
+                            f"got dtype {self.data.dtype}; make it with dtype=float32")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
+                               "grad; use .detach() for a non-leaf")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> "Tensor":
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if self._node is not None:
+            self._node.retained = weakref.ref(self)
+        elif not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad")
+        return self
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extra.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extra.append(f"grad_fn=<{self._node.op}>")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.data.size} elements is "
+                             f"ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__  # == is elementwise, so hash by identity
+
+    # -- backward: replay the tape ----------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Fill ``.grad`` of every leaf this tensor depends on with dL/dleaf.
+
+        ``grad`` is dL/dself; it may be omitted for a one-element output (then 1).
+        Gradients are *added* to existing ``.grad`` values, as in PyTorch -- call
+        ``zero_grad()`` between steps.  Afterwards the buffers the entries saved
+        are released, unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no "
+                               "tape entry; did you create its inputs with requires_grad=True "
+                               "(or run the forward inside no_grad())?")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward(): grad can be implicitly created only for "
+                                   f"one-element outputs; this output has shape "
+                                   f"{self.data.shape}, so pass grad= of that shape")
+            g = np.ones_like(self.data)
+        else:
+            g = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            if g.shape != self.data.shape:
+                raise ValueError(f"backward(): grad has shape {g.shape}, expected the "
+                                 f"output's shape {self.data.shape}")
+        if self._node is None:  # a leaf: dL/dself is the given grad
+            _accumulate(self, g)
+            return
+
+        pending: dict[int, np.ndarray] = {id(self._node): g}
+        for node in reversed(_collect(self._node)):
+            g = pending.pop(id(node), None)
+            if g is None:  # no gradient reaches this entry (all paths returned None)
+                continue
+            if node.backward is None:
+                raise RuntimeError(
+                    f"backward(): trying to go back through the tape a second time (entry "
+                    f"#{node.seq} '{node.op}'): its saved buffers were released by the first "
+                    f"backward; pass retain_graph=True to the first backward if you need two")
+            for box, v in zip(node.vboxes, node.versions):
+                if box[0] != v:
+                    raise RuntimeError(
+                        f"backward(): a tensor used by entry #{node.seq} '{node.op}' was "
+                        f"modified in place after the op recorded it (version {v} -> {box[0]}), "
+                        f"so its gradient would be wrong; make a copy instead of changing it")
+            node.grad = g
+            if node.retained is not None and node.retained() is not None:
+                node.retained().grad = g
+            in_grads = node.backward(g)
+            if not retain_graph:
+                node.backward = None  # drop the closure and everything it saved
+            for inp, ig in zip(node.inputs, in_grads):
+                if ig is None or not inp.requires_grad:
+                    continue
+                if inp._node is None:
+                    _accumulate(inp, ig)
+                else:
+                    key = id(inp._node)
+                    prev = pending.get(key)
+                    pending[key] = ig if prev is None else prev + ig
+
+    def tape(self, names: Optional[dict[int, str]] = None) -> "Any":
+        """The recorded entries of this output, oldest first, printable as a table."""
+        from .tape_view import TapeView
+        return TapeView(self, names)
+
+    # -- in-place ops (allowed only where no gradient can be corrupted) -----
+    def _check_inplace(self, name: str) -> None:
+        if _grad_enabled and self.requires_grad:
+            raise RuntimeError(
+                f"{name}: a tensor that requires grad cannot be changed in place while "
+                f"recording; do it inside `with tinynet.no_grad():` (as optimizers do)")
+
+    def _inplace(self, name: str, fn: Callable[[np.ndarray], None]) -> "Tensor":
+        self._check_inplace(name)
+        fn(self.data)
+        self._vbox[0] += 1
+        return self
+
+    def add_(self, other: Any, alpha: Number = 1) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("add_", lambda d: np.add(d, o * alpha if alpha != 1 else o,
+                                                       out=d, casting="unsafe"))
+
+    def sub_(self, other: Any, alpha: Number = 1) -> "Tensor":
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other: Any) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("mul_", lambda d: np.multiply(d, o, out=d, casting="unsafe"))
+
+    def div_(self, other: Any) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("div_", lambda d: np.divide(d, o, out=d, casting="unsafe"))
+
+    def zero_(self) -> "Tensor":
+        return self._inplace("zero_", lambda d: d.fill(0))
+
+    def fill_(self, value: Number) -> "Tensor":
+        return self._inplace("fill_", lambda d: d.fill(value))
+
+    def copy_(self, src: Any) -> "Tensor":
+        s = src.data if isinstance(src, Tensor) else np.asarray(src)
+        if np.broadcast_shapes(s.shape, self.data.shape) != self.data.shape:
+            raise ValueError(f"copy_: source shape {s.shape} does not fit {self.data.shape}")
+        return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"))
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        v = value.data if isinstance(value, Tensor) else value
+        self._inplace("__setitem__", lambda d: d.__setitem__(_index(idx), v))
+
+    # ----------------------------------------------------------------------
+    # 4. Arithmetic: each forward beside its backward
+    # ----------------------------------------------------------------------
+    def __add__(self, other: Any) -> "Tensor":
+        a, b = self, Tensor._lift(other, self)
+        out = a.data + b.data
+
+        def backward(g):  # d(a+b)/da = 1, d(a+b)/db = 1
+            return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+        return record("add", out, (a, b), backward)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return Tensor._lift(other, self).__add__(self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        a, b = self, Tensor._lift(other, self)
+        out = a.data - b.data
+
+        def backward(g):  # d(a-b)/da = 1, d(a-b)/db = -1
+            return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
+        return record("sub", out, (a, b), backward)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return Tensor._lift(other, self).__sub__(self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        a, b = self, Tensor._lift(other, self)
+        out = a.data * b.data
+
+        def backward(g):  # d(ab)/da = b, d(ab)/db = a
+            return (unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
+                    unbroadcast(g * a.data, b.shape) if b.requires_grad else None)
+        return record("mul", out, (a, b), backward)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return Tensor._lift(other, self).__mul__(self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        a, b = self, Tensor._lift(other, self)
+        out = a.data / b.data
+
+        def backward(g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+            return (unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
+                    unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None)
+        return record("div", out, (a, b), backward)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return Tensor._lift(other, self).__truediv__(self)
+
+    def __neg__(self) -> "Tensor":
+        a = self
+
+        def backward(g):  # d(-a)/da = -1
+            return (-g,)
+        return record("neg", -a.data, (a,), backward)
+
+    def __pow__(self, other: Any) -> "Tensor":
+        a, b = self, Tensor._lift(other, self)
+        out = a.data ** b.data
+
+        def backward(g):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
+            ga = gb = None
+            if a.requires_grad:
+                ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape)
+            if b.requires_grad:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    # where a == 0 the limit of a^b ln a is 0 (for b > 0), as PyTorch uses
+                    lg = np.where(a.data > 0, np.log(np.where(a.data > 0, a.data, 1)), 0)
+                gb = unbroadcast(g * out * lg, b.shape)
+            return ga, gb
+        return record("pow", out, (a, b), backward)
+
+    def __rpow__(self, other: Any) -> "Tensor":
+        return Tensor._lift(other, self).__pow__(self)
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        a, b = self, Tensor._lift(other, self)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul: both operands need at least one dimension, got shapes "
+                             f"{a.shape} and {b.shape}")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up "
+                             f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
+        out = a.data @ b.data
+
+        def backward(g):  # C = AB:  dA = G B^T,  dB = A^T G
+            # a 1-D operand acts as a row (left) or column (right) matrix
+            A = a.data if a.ndim > 1 else a.data[None, :]
+            B = b.data if b.ndim > 1 else b.data[:, None]
+            G = g if b.ndim > 1 else g[..., None]
+            G = G if a.ndim > 1 else G[..., None, :]
+            ga = unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape) \
+                if a.requires_grad else None
+            gb = unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape) \
+                if b.requires_grad else None
+            return ga, gb
+        return record("matmul", out, (a, b), backward)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return Tensor._lift(other, self).__matmul__(self)
+
+    # comparisons: results are boolean tensors outside the tape
+    def _compare(self, other: Any, fn: Callable) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t._node, t._vbox, t.requires_grad = fn(self.data, o), None, None, [0], False
+        return t
+
+    def __lt__(self, o: Any) -> "Tensor":
+        return self._compare(o, np.less)
+
+    def __le__(self, o: Any) -> "Tensor":
+        return self._compare(o, np.less_equal)
+
+    def __gt__(self, o: Any) -> "Tensor":
+        return self._compare(o, np.greater)
+
+    def __ge__(self, o: Any) -> "Tensor":
+        return self._compare(o, np.greater_equal)
+
+    def __eq__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(o, np.equal)
+
+    def __ne__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(o, np.not_equal)
+
+
+def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
+    """leaf.grad += g (the first time: a fresh copy in the leaf's dtype)."""
+    if g.shape != leaf.data.shape:  # a rule returned a broadcastable shape
+        g = np.broadcast_to(g, leaf.data.shape)
+    if leaf.grad is None:
+        leaf.grad = np.array(g, dtype=leaf.data.dtype, copy=True)
+    else:
+        leaf.grad += g
+
+
+def _index(idx: Any) -> Any:
+    """Let tensors be used as indices (integer arrays and boolean masks)."""
+    if isinstance(idx, Tensor):
+        return idx.data
+    if isinstance(idx, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+    return idx
