@@ -1,0 +1,58 @@
+"""The ``tinynet`` command line: one module per subcommand, each with ``register(subparsers)``.
+
+A subcommand's ``register`` adds its parser and sets ``func=run`` where ``run(args) -> int``
+returns the exit code.  Errors a user can cause raise :class:`CLIError`, which ``main``
+prints as one line (``tinynet: error: ...``) with exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Optional, Sequence
+
+# subcommand modules, in the order ``tinynet --help`` lists them
+COMMANDS = ["train", "compare_dropout", "evaluate", "explain", "graph", "gradcheck_cmd"]
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit code 2, nothing overwritten."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> "None":  # one line, exit 2 (argparse prints usage too)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tinynet", description="tinynet: a small, readable autodiff framework")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{name}":
+                continue  # subcommand not present in this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CLIError as e:
+        print(f"tinynet: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tinynet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
