@@ -1,0 +1,109 @@
+"""Conv2d: a 2-D convolution layer (the arithmetic is in ``functional/conv.py``)."""
+from __future__ import annotations
+
+import math
+from typing import Any, Union
+
+import numpy as np
+
+from . import init
+from .functional.conv import conv2d
+from .module import Module, _check_input
+from .parameter import Parameter
+
+__all__ = ["Conv2d"]
+
+IntOrPair = Union[int, tuple[int, int]]
+
+
+def _pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints -> a checked pair (PyTorch's ``_pair``)."""
+    pair = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
+    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                             for v in pair):
+        raise TypeError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in pair):
+        raise ValueError(f"{layer}: {name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as in every DL framework).
+
+    Shapes: input (N, C_in, H, W) or unbatched (C_in, H, W) -> output (N, C_out, H_out, W_out),
+    ``H_out = (H + 2 padding - dilation (kernel - 1) - 1) // stride + 1`` (same for W).
+    weight (C_out, C_in / groups, kH, kW), bias (C_out,). ``padding`` may be an int, a
+    pair, ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1 only).
+    Init as PyTorch: kaiming_uniform_(a=sqrt(5)) weight, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    with fan_in = C_in / groups * kH * kW.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
+                 stride: IntOrPair = 1, padding: Union[str, IntOrPair] = 0,
+                 dilation: IntOrPair = 1, groups: int = 1, bias: bool = True) -> None:
+        super().__init__()
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"Conv2d: {name} must be an int, got {type(v).__name__}")
+            if v <= 0:
+                raise ValueError(f"Conv2d: {name} must be a positive int, got {v}")
+        if in_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) must be divisible by "
+                             f"groups ({groups})")
+        if out_channels % groups:
+            raise ValueError(f"Conv2d: out_channels ({out_channels}) must be divisible by "
+                             f"groups ({groups})")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = _pair("Conv2d", "stride", stride, 1)
+        self.dilation = _pair("Conv2d", "dilation", dilation, 1)
+        self.groups = int(groups)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid', "
+                                 f"got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError("Conv2d: padding='same' is not supported for strided "
+                                 f"convolutions (stride={self.stride})")
+            self.padding: Union[str, tuple[int, int]] = padding
+        else:
+            self.padding = _pair("Conv2d", "padding", padding, 0)
+
+        kh, kw = self.kernel_size
+        self.weight = Parameter(np.empty((self.out_channels, self.in_channels // self.groups,
+                                          kh, kw), dtype=np.float32))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_channels, dtype=np.float32))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh initial values (PyTorch's default init)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.size // self.out_channels
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+    def forward(self, input: Any) -> Any:
+        name = f"Conv2d({self.extra_repr()})"
+        _check_input(name, input)
+        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
+            raise ValueError(f"{name}: expected input of shape (N, {self.in_channels}, H, W) "
+                             f"or unbatched ({self.in_channels}, H, W), got {input.shape}")
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding,
+                      self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

@@ -1,0 +1,43 @@
+"""Activation functions under their torch.nn.functional names.
+
+The ops themselves (forward and backward) live in ``tinynet/ops``; these are the
+names PyTorch code expects, ``F.relu(x)``, ``F.softmax(x, dim=1)`` ...
+"""
+from __future__ import annotations
+
+from ...ops import elementwise, reduce
+from ...tensor import Tensor
+
+__all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax"]
+
+
+def _tensor(input: object, fn: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}; "
+                        f"wrap arrays with tinynet.tensor(...)")
+    return input
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(x, 0), elementwise."""
+    return elementwise.relu(_tensor(input, "relu"))
+
+
+def tanh(input: Tensor) -> Tensor:
+    """tanh(x), elementwise."""
+    return elementwise.tanh(_tensor(input, "tanh"))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), elementwise."""
+    return elementwise.sigmoid(_tensor(input, "sigmoid"))
+
+
+def softmax(input: Tensor, dim: int) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``dim``."""
+    return reduce.softmax(_tensor(input, "softmax"), dim=dim)
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """log(softmax(x)) along ``dim``, computed stably."""
+    return reduce.log_softmax(_tensor(input, "log_softmax"), dim=dim)
