@@ -9,6 +9,8 @@ from .ops.reduce import sum, mean, max, min, var, logsumexp, softmax, log_softma
 from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
                         expand, cat, stack, pad)
 from .gradcheck import gradcheck
+from .serialization import save, load, CheckpointError
+from . import nn, optim, data
 
 float32 = "float32"
 float64 = "float64"

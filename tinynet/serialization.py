@@ -1,0 +1,241 @@
+"""Checkpoints: ``save(obj, path)`` and ``load(path)`` -- no pickle, so loading never runs code.
+
+A checkpoint is an ordinary ``.npz`` (zip) archive that ``np.load`` can open:
+
+* ``a0.npy``, ``a1.npy``, ... -- the arrays, numbered in the order they were met
+  (member names never come from user keys, so any key is safe);
+* ``__index__.npy`` -- a uint8 array of UTF-8 JSON describing the structure::
+
+    {"format": "tinynet-checkpoint", "version": 1, "root": <node>}
+
+  where a node is ``null``/``true``/``false``/an int/a float/a string (itself;
+  JSON ints are unbounded, so a PCG64 state's 128-bit ints survive), or
+  ``{"dict": [[key, node], ...]}`` (keys str or int, order kept),
+  ``{"list": [...]}``, ``{"tuple": [...]}``, ``{"array": "a3"}``, or
+  ``{"scalar": "a4"}`` (a numpy scalar such as ``np.float32(1.5)``).
+
+Tensors are saved as their arrays and come back as numpy arrays
+(``Module.load_state_dict`` accepts arrays).  Dtypes and shapes come back exactly.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import secrets
+import zipfile
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["save", "load", "CheckpointError"]
+
+FORMAT, VERSION = "tinynet-checkpoint", 1
+_INDEX = "__index__"
+_ARRAY_KINDS = "biufcSU"  # bool, ints, floats, complex, bytes/str -- never object
+
+
+class CheckpointError(ValueError):
+    """The file exists but is not a readable tinynet checkpoint (truncated, foreign...)."""
+
+
+def _as_path(path: Any, fn: str) -> Path:
+    if isinstance(path, (str, os.PathLike)):
+        with contextlib.suppress(TypeError):  # a PathLike that gives bytes
+            return Path(path)
+    raise TypeError(f"{fn}: path must be a str or pathlib.Path, got {type(path).__name__}")
+
+
+# --------------------------------------------------------------------------
+# save
+# --------------------------------------------------------------------------
+def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
+    """The JSON node for ``obj``; arrays are appended to ``arrays`` as (member, array)."""
+    if isinstance(obj, Tensor):
+        obj = obj.data
+    if isinstance(obj, (np.ndarray, np.generic)):
+        if obj.dtype.kind not in _ARRAY_KINDS:
+            raise TypeError(f"save: {where} is a numpy array of dtype {obj.dtype}; checkpoints "
+                            f"hold only bool, numeric and string arrays (no pickled objects)")
+        member = f"a{len(arrays)}"
+        arrays.append((member, np.asarray(obj)))
+        return {"array" if isinstance(obj, np.ndarray) else "scalar": member}
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (dict, list, tuple)):
+        if id(obj) in active:
+            raise ValueError(f"save: {where} contains itself (a circular reference)")
+        active.add(id(obj))
+        if isinstance(obj, dict):
+            items = []
+            for k, v in obj.items():
+                if isinstance(k, np.integer):
+                    k = int(k)
+                if isinstance(k, bool) or not isinstance(k, (str, int)):
+                    raise TypeError(f"save: {where} has a key {k!r} of type {type(k).__name__}; "
+                                    f"dict keys must be str or int")
+                items.append([k, _encode(v, f"{where}[{k!r}]", arrays, active)])
+            node = {"dict": items}
+        else:
+            node = {"list" if isinstance(obj, list) else "tuple":
+                    [_encode(v, f"{where}[{i}]", arrays, active) for i, v in enumerate(obj)]}
+        active.discard(id(obj))
+        return node
+    raise TypeError(f"save: cannot store a {type(obj).__name__} at {where}; checkpoints hold "
+                    f"dicts, lists, tuples, numpy arrays, Tensors, numbers, strings and None")
+
+
+def _write_npz(f: Any, members: list[tuple[str, np.ndarray]]) -> None:
+    """The same archive ``np.savez`` writes, but to an open file (no '.npz' appended)."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, arr in members:
+            with zf.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, arr, allow_pickle=False)
+
+
+def save(obj: Any, path: Union[str, os.PathLike]) -> None:
+    """Write ``obj`` (nested dicts/lists/tuples of arrays, Tensors, numbers, strings, None)
+    to exactly ``path``.
+
+    The file is written under a temporary name in the same directory and then
+    renamed over ``path`` in one step: a crash or an error never leaves a
+    half-written checkpoint, and an existing file is untouched unless saving succeeds.
+    """
+    path = _as_path(path, "save")
+    arrays: list[tuple[str, np.ndarray]] = []
+    root = _encode(obj, "obj", arrays, set())  # unsupported objects fail before any writing
+    index = json.dumps({"format": FORMAT, "version": VERSION, "root": root}).encode("utf-8")
+    members = [(_INDEX, np.frombuffer(index, dtype=np.uint8))] + arrays
+    directory = path.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"save: directory '{directory}' does not exist",
+                                str(path))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "save: path is a directory, not a file name",
+                                str(path))
+    tmp = directory / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    # 0o666 minus the umask: the checkpoint gets the permissions of any new file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _write_npz(f, members)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable
+        dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+# --------------------------------------------------------------------------
+# load
+# --------------------------------------------------------------------------
+def _decode(node: Any, npz: Any, path: Path) -> Any:
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (tag, val), = node.items()
+        if tag == "dict" and isinstance(val, list):
+            out = {}
+            for item in val:
+                if not (isinstance(item, list) and len(item) == 2
+                        and isinstance(item[0], (str, int)) and not isinstance(item[0], bool)):
+                    break
+                out[item[0]] = _decode(item[1], npz, path)
+            else:
+                return out
+        elif tag in ("list", "tuple") and isinstance(val, list):
+            items = [_decode(v, npz, path) for v in val]
+            return items if tag == "list" else tuple(items)
+        elif tag in ("array", "scalar") and isinstance(val, str):
+            if val not in npz.files or val == _INDEX:
+                raise CheckpointError(f"load: '{path}' is corrupt: its index names an array "
+                                      f"'{val}' that the archive does not hold")
+            try:
+                arr = npz[val]
+            except ValueError as e:
+                if "allow_pickle" in str(e):
+                    raise CheckpointError(f"load: '{path}' holds a pickled object array "
+                                          f"('{val}'); refused, since loading never unpickles "
+                                          f"(code could run)") from None
+                raise
+            if tag == "array":
+                return arr
+            if arr.ndim == 0:
+                return arr[()]
+    raise CheckpointError(f"load: '{path}' is corrupt: malformed index entry "
+                          f"{json.dumps(node)[:80]}")
+
+
+def _sniff(path: Path) -> None:
+    """Name what a file is when it is not a zip archive at all."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return
+    if not head:
+        what = "the file is empty"
+    elif head.startswith(b"\x93NUMPY"):
+        what = "it is a plain .npy array file (np.save), not a checkpoint archive"
+    elif head[:1] == b"\x80":
+        what = "it looks like a pickle (pickle.dump / torch.save); tinynet never unpickles"
+    else:
+        what = "it is not a zip/npz archive"
+    raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: {what}")
+
+
+def load(path: Union[str, os.PathLike]) -> Any:
+    """Read a checkpoint written by :func:`save`.
+
+    Arrays and Tensors come back as numpy arrays (same dtype and shape), numpy
+    scalars as numpy scalars, tuples as tuples; everything else as saved.  Uses
+    ``np.load(..., allow_pickle=False)``: nothing in the file can run code.
+
+    Raises FileNotFoundError if ``path`` does not exist, and :class:`CheckpointError`
+    (a ValueError) naming the file if it is truncated, corrupt or not a checkpoint.
+    """
+    path = _as_path(path, "load")
+    if not path.exists():
+        raise FileNotFoundError(errno.ENOENT, "load: no such checkpoint file", str(path))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "load: path is a directory, not a checkpoint "
+                                "file", str(path))
+    _sniff(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if not hasattr(npz, "files") or _INDEX not in npz.files:
+                raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: the archive "
+                                      f"has no {_INDEX} (an .npz or zip written by something "
+                                      f"else?)")
+            raw = npz[_INDEX]
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise CheckpointError(f"load: '{path}' is corrupt: {_INDEX} is not a byte array")
+            try:
+                index = json.loads(raw.tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise CheckpointError(f"load: '{path}' is corrupt: unreadable index "
+                                      f"({e})") from None
+            if not isinstance(index, dict) or index.get("format") != FORMAT or "root" not in index:
+                raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: its index "
+                                      f"has no '{FORMAT}' format marker")
+            if index.get("version") != VERSION:
+                raise CheckpointError(f"load: '{path}' has checkpoint format version "
+                                      f"{index.get('version')!r}; this tinynet reads version "
+                                      f"{VERSION}")
+            return _decode(index["root"], npz, path)
+    except CheckpointError:
+        raise
+    except Exception as e:  # zipfile/npy/JSON errors from a damaged file
+        raise CheckpointError(f"load: '{path}' is truncated or corrupt "
+                              f"({type(e).__name__}: {e})") from e
