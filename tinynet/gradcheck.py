@@ -92,10 +92,11 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
 def _compare(i: int, shape: tuple, analytic: np.ndarray, numeric: np.ndarray,
              atol: float, rtol: float, what: str) -> None:
     err = np.abs(analytic - numeric)
-    bad = err > atol + rtol * np.abs(numeric)
+    bad = ~(err <= atol + rtol * np.abs(numeric))  # nan on either side is a failure
     if bad.any() or not np.all(np.isfinite(analytic)):
         k = int(np.argmax(np.where(np.isfinite(err), err, np.inf)))
-        where = np.unravel_index(k, shape) if what == "element" else k
+        # plain ints, so the message reads (1, 0) and not (np.int64(1), np.int64(0))
+        where = tuple(int(j) for j in np.unravel_index(k, shape)) if what == "element" else k
         raise GradcheckError(
             f"gradcheck: input {i} (shape {shape}): worst {what} {where}: "
             f"backward gives {analytic[k]:.10g}, finite differences give {numeric[k]:.10g} "

@@ -45,14 +45,14 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager / decorator that turns recording on or off, then restores it."""
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager / decorator that sets recording on or off, then restores it."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
         self._prev: list[bool] = []
 
-    def __enter__(self) -> "set_grad_enabled":
+    def __enter__(self) -> "_GradMode":
         global _grad_enabled
         self._prev.append(_grad_enabled)
         _grad_enabled = self.mode
@@ -63,7 +63,24 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _grad_enabled = self._prev.pop()
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` turns recording off now (as a call) or for a ``with`` block."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        super().__init__(mode)
+        self._before = _grad_enabled
+        _grad_enabled = self.mode  # a plain call takes effect at once, as in PyTorch
+
+    def __enter__(self) -> "set_grad_enabled":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._before
+
+
+class no_grad(_GradMode):
     """``with tinynet.no_grad():`` or ``@tinynet.no_grad()`` -- nothing inside is recorded.
 
     Use it for evaluation and for parameter updates: no tape is built, so no
@@ -74,7 +91,7 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
     """Turn recording back on inside a ``no_grad`` block."""
 
     def __init__(self) -> None:
@@ -116,8 +133,10 @@ class Node:
         self.op = op
         self.inputs = inputs
         self.backward: Optional[BackwardFn] = backward
-        self.vboxes = tuple(t._vbox for t in inputs) + (out._vbox,)
-        self.versions = tuple(b[0] for b in self.vboxes)
+        # list comprehensions, not tuple(generator): this runs once per recorded op
+        self.vboxes = [t._vbox for t in inputs]
+        self.vboxes.append(out._vbox)
+        self.versions = [b[0] for b in self.vboxes]
         self.grad: Optional[np.ndarray] = None
         self.out_shape = out.data.shape
         self.out_dtype = out.data.dtype
@@ -140,15 +159,18 @@ def record(op: str, out: np.ndarray, inputs: Sequence["Tensor"], backward: Backw
     the two then share one version counter, so an in-place change to either is seen.
     """
     t = Tensor.__new__(Tensor)
-    t.data = out
+    # numpy returns scalars, not 0-d arrays, from ufuncs on 0-d input; keep .data an array
+    t.data = out if type(out) is np.ndarray else np.asarray(out)
     t.grad = None
     t._vbox = view_of._vbox if view_of is not None else [0]
-    if _grad_enabled and any(i.requires_grad for i in inputs):
-        t.requires_grad = True
-        t._node = Node(op, tuple(inputs), backward, t)
-    else:
-        t.requires_grad = False
-        t._node = None
+    if _grad_enabled:
+        for i in inputs:  # a plain loop: any(<generator>) costs ~1 us more per op
+            if i.requires_grad:
+                t.requires_grad = True
+                t._node = Node(op, tuple(inputs), backward, t)
+                return t
+    t.requires_grad = False
+    t._node = None
     return t
 
 
@@ -236,8 +258,11 @@ class Tensor:
         if isinstance(x, Tensor):
             return x
         if isinstance(x, (bool, int, float)):
-            # keep float32 float32: numpy treats Python scalars as "weak" types
-            dt = np.result_type(like.data.dtype, x)
+            # keep float32 float32: numpy treats Python scalars as "weak" types, so a
+            # float tensor's dtype wins (checked first: np.result_type costs ~2 us)
+            dt = like.data.dtype
+            if dt.kind not in "fc":
+                dt = np.result_type(dt, x)
             t = Tensor.__new__(Tensor)
             t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x, dt), None, None, [0], False
             return t
@@ -400,8 +425,9 @@ class Tensor:
                         f"modified in place after the op recorded it (version {v} -> {box[0]}), "
                         f"so its gradient would be wrong; make a copy instead of changing it")
             node.grad = g
-            if node.retained is not None and node.retained() is not None:
-                node.retained().grad = g
+            kept = node.retained() if node.retained is not None else None
+            if kept is not None:  # retain_grad(): accumulate like a leaf
+                kept.grad = np.array(g, copy=True) if kept.grad is None else kept.grad + g
             in_grads = node.backward(g)
             if not retain_graph:
                 node.backward = None  # drop the closure and everything it saved
@@ -415,8 +441,12 @@ class Tensor:
                     prev = pending.get(key)
                     pending[key] = ig if prev is None else prev + ig
 
-    def tape(self, names: Optional[dict[int, str]] = None) -> "Any":
-        """The recorded entries of this output, oldest first, printable as a table."""
+    def tape(self, names: Any = None) -> "Any":
+        """The recorded entries of this output, oldest first, printable as a table.
+
+        ``names`` labels leaves: a Module (its parameter names), or a dict such as
+        ``dict(model.named_parameters(), input=x)``.  See :mod:`tinynet.tape_view`.
+        """
         from .tape_view import TapeView
         return TapeView(self, names)
 
@@ -457,7 +487,11 @@ class Tensor:
 
     def copy_(self, src: Any) -> "Tensor":
         s = src.data if isinstance(src, Tensor) else np.asarray(src)
-        if np.broadcast_shapes(s.shape, self.data.shape) != self.data.shape:
+        try:
+            fits = np.broadcast_shapes(s.shape, self.data.shape) == self.data.shape
+        except ValueError:  # not broadcastable at all
+            fits = False
+        if not fits:
             raise ValueError(f"copy_: source shape {s.shape} does not fit {self.data.shape}")
         return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"))
 
@@ -551,14 +585,17 @@ class Tensor:
         out = a.data @ b.data
 
         def backward(g):  # C = AB:  dA = G B^T,  dB = A^T G
+            if a.ndim == 2 and b.ndim == 2:  # plain matrices (the common case): the formula
+                return (g @ b.data.T if a.requires_grad else None,
+                        a.data.T @ g if b.requires_grad else None)
             # a 1-D operand acts as a row (left) or column (right) matrix
             A = a.data if a.ndim > 1 else a.data[None, :]
             B = b.data if b.ndim > 1 else b.data[:, None]
             G = g if b.ndim > 1 else g[..., None]
             G = G if a.ndim > 1 else G[..., None, :]
-            ga = unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape) \
+            ga = unbroadcast(G @ B.swapaxes(-1, -2), A.shape).reshape(a.shape) \
                 if a.requires_grad else None
-            gb = unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape) \
+            gb = unbroadcast(A.swapaxes(-1, -2) @ G, B.shape).reshape(b.shape) \
                 if b.requires_grad else None
             return ga, gb
         return record("matmul", out, (a, b), backward)
@@ -570,7 +607,7 @@ class Tensor:
     def _compare(self, other: Any, fn: Callable) -> "Tensor":
         o = other.data if isinstance(other, Tensor) else other
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t._node, t._vbox, t.requires_grad = fn(self.data, o), None, None, [0], False
+        t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(fn(self.data, o)), None, None, [0], False
         return t
 
     def __lt__(self, o: Any) -> "Tensor":

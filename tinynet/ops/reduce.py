@@ -24,7 +24,10 @@ def _axes(x: Tensor, axis: Axis, dim: Axis = None, name: str = "axis") -> Option
         axis = dim
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:  # e.g. a float: not iterable
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}") from None
     out = []
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
@@ -125,8 +128,11 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, *, correction: int
         out = np.asarray((centred * centred).sum(axis=axes, keepdims=kd) / denom,
                          dtype=x.dtype)
 
+    scale = 2 / denom if denom > 0 else np.inf  # n <= correction: inf/nan like the forward
+
     def backward(g):  # d/dx_i var = 2 (x_i - mean) / (n - correction)
-        return ((_expand_back(g, x, axes, kd) * (2 / denom) * centred).astype(x.dtype, copy=False),)
+        with np.errstate(invalid="ignore"):
+            return ((_expand_back(g, x, axes, kd) * scale * centred).astype(x.dtype, copy=False),)
     return record("var", out, (x,), backward)
 
 
@@ -147,7 +153,8 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
     kd = bool(keepdim if keepdims is None else keepdims)
     m = x.data.max(axis=ax, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
-    out_k = np.log(np.exp(x.data - m).sum(axis=ax, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer there
+        out_k = np.log(np.exp(x.data - m).sum(axis=ax, keepdims=True)) + m
     out = out_k if kd else np.squeeze(out_k, ax)
 
     def backward(g):  # d/dx_i logsumexp(x) = softmax(x)_i
