@@ -1,0 +1,13 @@
+"""tinynet.nn: Modules (layers with parameters and train/eval behaviour), losses, init."""
+from .parameter import Parameter
+from . import functional
+from .dropout import Dropout, Dropout2d
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .loss import CrossEntropyLoss, NLLLoss, MSELoss
+from .module import Module
+from .containers import Sequential, ModuleList
+from . import init
+from .linear import Linear, Identity, Flatten
+from .activation import ReLU, Tanh, Sigmoid, Softmax, LogSoftmax
+from .conv import Conv2d
+from .pooling import MaxPool2d, AvgPool2d

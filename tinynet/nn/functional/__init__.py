@@ -1,0 +1,9 @@
+"""tinynet.nn.functional: the primitive ops behind the nn layers (PyTorch's names and signatures)."""
+# Each helper module below records its ops on the tape with tinynet.tensor.record.
+from .dropout import dropout, dropout2d
+from .batchnorm import batch_norm
+from .loss import cross_entropy, nll_loss, mse_loss
+from .linear import linear
+from .activation import relu, tanh, sigmoid, softmax, log_softmax
+from .conv import conv2d
+from .pooling import max_pool2d, avg_pool2d

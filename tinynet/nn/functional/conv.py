@@ -1,0 +1,315 @@
+"""conv2d: 2-D convolution (really cross-correlation) as im2col + one matrix product.
+
+    out[n, f, i, j] = b[f] + sum_{c, a, b} xpad[n, c, i*s + a*d, j*s + b*d] * w[f, c, a, b]
+
+The forward copies every receptive field of the (zero-padded) input into a
+column of a matrix ``cols`` (im2col); the whole convolution is then a single
+matrix product ``w_mat @ cols``.  The backward is two more products and the
+inverse scatter (col2im).  Read :func:`conv2d` first, then the two helpers.
+
+Memory layout, chosen for speed (numpy copies are fast only along long
+contiguous runs):
+
+* The padded input is stored channel-major, ``(C, N, Hq, Wq)``, so row
+  ``(c, a, b)`` of ``cols`` -- kernel offset ``(a, b)`` of channel ``c`` for all
+  images -- is filled by ONE strided copy per kernel offset.
+* With stride 1 each output row is computed over the full padded width ``Wq``
+  (``Wx = Wq`` instead of ``Wo``): then the window of one kernel offset is a
+  single contiguous run ``Ho*Wq`` long in the flattened image, and copying it
+  is 2-3x faster than copying row by row.  The ``Wq - Wo`` extra columns at
+  the right of every row are filler: the forward drops them, the backward
+  gives them gradient 0.  With stride > 1 there are no filler columns (``Wx = Wo``).
+* Big temporaries that stay inside this file reuse one buffer from call to
+  call (:func:`_scratch`) instead of fresh memory.
+"""
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple, Optional, Union
+
+import numpy as np
+
+from tinynet.tensor import Tensor, record
+
+IntPair = Union[int, tuple[int, int]]
+
+__all__ = ["conv2d", "im2col", "col2im"]
+
+
+# --------------------------------------------------------------------------
+# The op
+# --------------------------------------------------------------------------
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
+           stride: IntPair = 1, padding: Union[IntPair, str] = 0,
+           dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of a batch of images with F filters (PyTorch's conv2d).
+
+    Inputs:
+    - input: (N, C, H, W), or one unbatched image (C, H, W)
+    - weight: (F, C // groups, HH, WW) filters
+    - bias: (F,) or None
+    - stride, dilation: int or (sh, sw) / (dh, dw), >= 1
+    - padding: int, (ph, pw), 'valid' (= 0) or 'same' (output as large as the
+      input; stride must be 1; an odd total puts the extra row/column at the
+      bottom/right, as PyTorch does).  Padding is with zeros.
+    - groups: the C channels and F filters are split into ``groups`` equal
+      parts; filter group g sees only channel group g (groups=C: depthwise).
+
+    Returns out: (N, F, Ho, Wo) (or (F, Ho, Wo) for an unbatched input), with
+        Ho = (H + 2*ph - dh*(HH-1) - 1) // sh + 1   (Wo likewise)
+        out[n, f, i, j] = bias[f]
+            + sum_{c,a,b} xpad[n, c, i*sh + a*dh, j*sw + b*dw] * weight[f, c, a, b]
+
+    Cached for backward: ``cols`` (C*HH*WW, N*Ho*Wx) if weight needs a
+    gradient, and the weight's data if input needs one.
+    """
+    x, w = _check_tensor(input, "input"), _check_tensor(weight, "weight")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"conv2d: input must be (N, C, H, W) or unbatched (C, H, W), "
+                         f"got shape {x.shape}")
+    unbatched = x.ndim == 3
+    xd = x.data[None] if unbatched else x.data
+    g = _geometry(xd, w.data, bias, stride, padding, dilation, groups)
+    G, F, K = groups, g.F, g.C // groups * g.HH * g.WW
+
+    # forward: out = W_mat @ cols, one product (batched over groups)
+    cols = im2col(xd, g)                                    # (C*HH*WW, N*Ho*Wx)
+    w_mat = w.data.reshape(G, F // G, K)                    # (G, F/G, C/G*HH*WW)
+    out_mat = np.matmul(w_mat, cols.reshape(G, K, -1),      # (G, F/G, N*Ho*Wx)
+                        out=_scratch("out_mat", (G, F // G, g.N * g.Ho * g.Wx), xd.dtype))
+    out_cm = out_mat.reshape(F, g.N, g.Ho, g.Wx)[:, :, :, :g.Wo]  # drop filler columns
+    out = np.empty((g.N, F, g.Ho, g.Wo), dtype=xd.dtype)
+    if bias is None:
+        np.copyto(out, out_cm.transpose(1, 0, 2, 3))
+    else:
+        np.add(out_cm.transpose(1, 0, 2, 3), bias.data[:, None, None], out=out)
+
+    w_data = w.data
+    saved_cols = cols if w.requires_grad else None  # only dW needs cols
+    del cols
+
+    def backward(dout):
+        # dout: (N, F, Ho, Wo).  out = W_mat @ cols + b  =>
+        #   dW = dout_mat @ cols^T,  db = sum of dout over n, i, j,  dcols = W_mat^T @ dout_mat
+        dout = dout[None] if unbatched else dout
+        dout_mat = _scratch("dout_mat", (F, g.N, g.Ho, g.Wx), dout.dtype)
+        dout_mat[:, :, :, :g.Wo] = dout.transpose(1, 0, 2, 3)
+        dout_mat[:, :, :, g.Wo:] = 0                        # filler columns: no gradient
+        dout_mat = dout_mat.reshape(G, F // G, -1)          # (G, F/G, N*Ho*Wx)
+        dx = dw = db = None
+        if x.requires_grad:
+            w_mat = w_data.reshape(G, F // G, K)
+            dcols = np.matmul(w_mat.transpose(0, 2, 1), dout_mat,   # (G, K, N*Ho*Wx)
+                              out=_scratch("dcols", (G, K, dout_mat.shape[-1]), dout.dtype))
+            dx = col2im(dcols.reshape(G * K, -1), g)
+            dx = dx[0] if unbatched else dx
+        if w.requires_grad:
+            # computed as dW^T = cols @ dout_mat^T: the same numbers, but multi-threaded
+            # OpenBLAS can be very slow on dout_mat @ cols^T (a long inner dimension
+            # split between threads: 350 ms instead of 8 ms on a busy 2-core machine)
+            cols_g = saved_cols.reshape(G, K, -1)
+            dw_t = np.matmul(cols_g, dout_mat.transpose(0, 2, 1))   # (G, K, F/G)
+            dw = dw_t.transpose(0, 2, 1).reshape(w_data.shape)
+        if bias is not None and bias.requires_grad:
+            db = dout_mat.reshape(F, -1).sum(axis=1)        # sum over n, i, j (filler is 0)
+        return (dx, dw) if bias is None else (dx, dw, db)
+
+    if unbatched:
+        out = out[0]
+    inputs = (x, w) if bias is None else (x, w, bias)
+    return record("conv2d", out, inputs, backward)
+
+
+# --------------------------------------------------------------------------
+# im2col / col2im
+# --------------------------------------------------------------------------
+class _Geometry(NamedTuple):
+    """All sizes of one conv2d call.
+
+    N, C, H, W: input;  F, HH, WW: filters;  sh, sw / dh, dw: stride / dilation;
+    pt, pl: zero rows on top / columns on the left (bottom/right follow from Hq, Wq);
+    Ho, Wo: output;  Hq, Wq: the padded buffer (Wq = W + left + right padding,
+    Hq may hold an extra zero row so stride-1 windows can run past the last row);
+    Wx: output row width actually computed (Wq when stride is 1, else Wo).
+    """
+    N: int
+    C: int
+    H: int
+    W: int
+    F: int
+    HH: int
+    WW: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    Ho: int
+    Wo: int
+    Hq: int
+    Wq: int
+    Wx: int
+
+
+def _window(buf: np.ndarray, g: _Geometry, a: int, b: int) -> np.ndarray:
+    """View of the padded buffer seen by kernel offset (a, b): a (C, N, Ho, Wx) array
+
+        view[c, n, i, j] = buf[c, n, a*dh + i*sh, b*dw + j*sw]
+
+    buf: (C, N, Hq, Wq).  With stride 1 (Wx = Wq) a row of the view runs past the
+    end of its image row into the next one, so the view is one contiguous run.
+    """
+    if g.sh == 1 and g.sw == 1:
+        flat = buf.reshape(g.C, g.N, g.Hq * g.Wq)
+        start = a * g.dh * g.Wq + b * g.dw
+        return flat[:, :, start:start + g.Ho * g.Wq].reshape(g.C, g.N, g.Ho, g.Wq)
+    return buf[:, :, a * g.dh: a * g.dh + g.sh * (g.Ho - 1) + 1: g.sh,
+               b * g.dw: b * g.dw + g.sw * (g.Wo - 1) + 1: g.sw]
+
+
+def im2col(x: np.ndarray, g: _Geometry) -> np.ndarray:
+    """Unfold every receptive field of x into one column.
+
+    x: (N, C, H, W).  Returns cols: (C*HH*WW, N*Ho*Wx), rows ordered (c, a, b),
+    columns ordered (n, i, j):
+        cols[(c, a, b), (n, i, j)] = xpad[n, c, i*sh + a*dh, j*sw + b*dw]
+    One strided copy per kernel offset (a, b).
+    """
+    xpad = _scratch("xpad", (g.C, g.N, g.Hq, g.Wq), x.dtype)   # channel-major
+    xpad.fill(0)
+    xpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x.transpose(1, 0, 2, 3)
+    cols = np.empty((g.C, g.HH, g.WW, g.N, g.Ho, g.Wx), dtype=x.dtype)
+    for a in range(g.HH):
+        for b in range(g.WW):
+            cols[:, a, b] = _window(xpad, g, a, b)
+    return cols.reshape(g.C * g.HH * g.WW, g.N * g.Ho * g.Wx)
+
+
+def col2im(dcols: np.ndarray, g: _Geometry) -> np.ndarray:
+    """The adjoint of im2col: add every column back onto the pixels it was copied from.
+
+    dcols: (C*HH*WW, N*Ho*Wx).  Returns dx: (N, C, H, W), where each input pixel
+    collects the gradients of all the windows that contain it (one strided add
+    per kernel offset; the padding's share is dropped).
+    """
+    dxpad = _scratch("dxpad", (g.C, g.N, g.Hq, g.Wq), dcols.dtype)
+    dxpad.fill(0)
+    dcols = dcols.reshape(g.C, g.HH, g.WW, g.N, g.Ho, g.Wx)
+    for a in range(g.HH):
+        for b in range(g.WW):
+            view = _window(dxpad, g, a, b)
+            view += dcols[:, a, b]
+    dx = np.empty((g.N, g.C, g.H, g.W), dtype=dcols.dtype)
+    np.copyto(dx, dxpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W].transpose(1, 0, 2, 3))
+    return dx
+
+
+# Big temporaries that never leave this file (the padded input, the product
+# before it is transposed, the backward's matrices) are reused from call to
+# call: the first write to a fresh multi-megabyte numpy array page-faults every
+# 4 KiB, which can cost more than the copy itself.  One buffer per name and
+# thread, grown to the largest size asked for.
+_scratch_buffers = threading.local()
+
+
+def _scratch(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array of ``shape`` backed by the reusable buffer ``name``.
+
+    Valid only until the next request for the same name: never return it or save it.
+    """
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    buf = getattr(_scratch_buffers, name, None)
+    if buf is None or buf.nbytes < nbytes:
+        buf = np.empty(nbytes, dtype=np.uint8)
+        setattr(_scratch_buffers, name, buf)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
+# --------------------------------------------------------------------------
+# Argument checking
+# --------------------------------------------------------------------------
+def _check_tensor(t: object, name: str) -> Tensor:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"conv2d: {name} must be a Tensor, got {type(t).__name__}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"conv2d: {name} must be a floating-point tensor, got dtype {t.dtype}")
+    return t
+
+
+def _pair(v: object, name: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each >= minimum, as a pair."""
+    vals = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if len(vals) != 2 or any(isinstance(e, bool) or not isinstance(e, (int, np.integer))
+                             for e in vals):
+        raise TypeError(f"conv2d: {name} must be an int or a pair of ints, got {v!r}")
+    if any(e < minimum for e in vals):
+        raise ValueError(f"conv2d: {name} must be >= {minimum}, got {v!r}")
+    return int(vals[0]), int(vals[1])
+
+
+def _geometry(x: np.ndarray, w: np.ndarray, bias: Optional[Tensor], stride: object,
+              padding: object, dilation: object, groups: object) -> _Geometry:
+    """Validate the arguments of conv2d and work out every size."""
+    if w.ndim != 4:
+        raise ValueError(f"conv2d: weight must be (F, C/groups, HH, WW), got shape {w.shape}")
+    if x.dtype != w.dtype:
+        raise TypeError(f"conv2d: input dtype {x.dtype} and weight dtype {w.dtype} differ; "
+                        f"convert one of them (e.g. tinynet.tensor(x, dtype='float32'))")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    N, C, H, W = x.shape
+    F, Cg, HH, WW = w.shape
+    if C % groups or F % groups:
+        raise ValueError(f"conv2d: groups={groups} must divide both the input channels "
+                         f"C={C} and the number of filters F={F}")
+    if Cg != C // groups:
+        raise ValueError(f"conv2d: weight of shape {w.shape} expects {Cg * groups} input "
+                         f"channels (C/groups = {Cg}), but input has C={C} with groups={groups}")
+    if HH < 1 or WW < 1 or F < 1:
+        raise ValueError(f"conv2d: weight must have at least one filter and a non-empty "
+                         f"kernel, got shape {w.shape}")
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            raise TypeError(f"conv2d: bias must be a Tensor or None, got {type(bias).__name__}")
+        if bias.shape != (F,):
+            raise ValueError(f"conv2d: bias must have shape ({F},) (one per filter), "
+                             f"got {bias.shape}")
+        if bias.dtype != x.dtype:
+            raise TypeError(f"conv2d: bias dtype {bias.dtype} differs from input dtype {x.dtype}")
+    sh, sw = _pair(stride, "stride", 1)
+    dh, dw = _pair(dilation, "dilation", 1)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pt = pb = pl = pr = 0
+        elif padding == "same":
+            if (sh, sw) != (1, 1):
+                raise ValueError(f"conv2d: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride!r}); give the padding as ints")
+            # total padding d*(k-1) keeps the size; an odd total puts the extra one last
+            th, tw = dh * (HH - 1), dw * (WW - 1)
+            pt, pl = th // 2, tw // 2
+            pb, pr = th - pt, tw - pl
+        else:
+            raise ValueError(f"conv2d: padding must be an int, a pair of ints, 'valid' or "
+                             f"'same', got {padding!r}")
+    else:
+        pt, pl = _pair(padding, "padding", 0)
+        pb, pr = pt, pl
+    Hp, Wp = H + pt + pb, W + pl + pr
+    Ho = (Hp - dh * (HH - 1) - 1) // sh + 1
+    Wo = (Wp - dw * (WW - 1) - 1) // sw + 1
+    if Ho < 1 or Wo < 1:
+        raise ValueError(
+            f"conv2d: no output: the padded input is {Hp}x{Wp} (input {H}x{W}, padding "
+            f"{pt + pb}x{pl + pr} in total) but the dilated kernel is "
+            f"{dh * (HH - 1) + 1}x{dw * (WW - 1) + 1} (kernel {HH}x{WW}, dilation {dh}x{dw}); "
+            f"output would be {Ho}x{Wo}")
+    Wq = Wp
+    if (sh, sw) == (1, 1):
+        # the last window's contiguous run ends at this flat index: add zero rows to cover it
+        end = ((HH - 1) * dh + Ho) * Wq + (WW - 1) * dw
+        Hq, Wx = max(Hp, -(-end // Wq)), Wq
+    else:
+        Hq, Wx = Hp, Wo
+    return _Geometry(N, C, H, W, F, HH, WW, sh, sw, dh, dw, pt, pl, Ho, Wo, Hq, Wq, Wx)

@@ -1,0 +1,185 @@
+"""max_pool2d and avg_pool2d by strided slices: one slice per offset inside the window.
+
+For kernel offset (a, b) the strided slice
+
+    x[..., a : a + s*(Ho-1) + 1 : s,  b : b + s*(Wo-1) + 1 : s]      -> (..., Ho, Wo)
+
+holds element (a, b) of every window at once, so a pooling layer is a loop over
+the kh*kw offsets, each a whole-array numpy operation.
+"""
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple, Optional, Union
+
+import numpy as np
+
+from tinynet.tensor import Tensor, record
+
+IntPair = Union[int, tuple[int, int]]
+
+__all__ = ["max_pool2d", "avg_pool2d"]
+
+
+def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None,
+               padding: IntPair = 0) -> Tensor:
+    """Maximum over each kh x kw window (PyTorch's max_pool2d).
+
+    Inputs:
+    - input: (N, C, H, W) or unbatched (C, H, W)
+    - kernel_size: int or (kh, kw);  stride: int or pair, default kernel_size
+    - padding: int or pair, at most half the kernel; padded with -inf (never the max)
+
+    Returns out: (N, C, Ho, Wo), Ho = (H + 2*ph - kh) // sh + 1 (Wo likewise),
+        out[n, c, i, j] = max_{a,b} xpad[n, c, i*sh + a, j*sw + b]
+
+    Cached for backward: the padded input and the output (no copies).  The
+    gradient goes to the position of each window's maximum -- on ties to the
+    first one in scan order (row by row), as PyTorch does.
+    """
+    x = _check_input(input, "max_pool2d")
+    g = _geometry(x.data, kernel_size, stride, padding, "max_pool2d")
+    xpad = _padded(x.data, g, -np.inf)
+
+    windows = _windows(xpad, g)
+    out = np.array(next(windows))           # running maximum over the kernel offsets
+    for win in windows:
+        np.maximum(out, win, out=out)
+
+    def backward(dout):  # d max / d x = 1 at the (first) argmax of the window, 0 elsewhere
+        dxpad = np.zeros(xpad.shape, dtype=dout.dtype)
+        taken = np.zeros(out.shape, dtype=bool)  # window already routed its gradient
+        hit = np.empty(out.shape, dtype=bool)
+        for win, dwin in zip(_windows(xpad, g), _windows(dxpad, g)):
+            np.equal(win, out, out=hit)
+            np.greater(hit, taken, out=hit)     # hit and not taken: first max only
+            taken |= hit
+            if g.overlapping:
+                dwin += dout * hit
+            else:                               # each pixel lies in one window: assign
+                np.multiply(dout, hit, out=dwin)
+        return (_unpadded(dxpad, g),)
+
+    return record("max_pool2d", out, (x,), backward)
+
+
+def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None,
+               padding: IntPair = 0) -> Tensor:
+    """Mean over each kh x kw window (PyTorch's avg_pool2d, count_include_pad=True).
+
+    Inputs:
+    - input: (N, C, H, W) or unbatched (C, H, W)
+    - kernel_size: int or (kh, kw);  stride: int or pair, default kernel_size
+    - padding: int or pair, at most half the kernel; padded with zeros, which
+      count in the mean (the divisor is always kh*kw)
+
+    Returns out: (N, C, Ho, Wo), Ho = (H + 2*ph - kh) // sh + 1 (Wo likewise),
+        out[n, c, i, j] = 1/(kh*kw) * sum_{a,b} xpad[n, c, i*sh + a, j*sw + b]
+
+    Cached for backward: nothing but the sizes.
+    """
+    x = _check_input(input, "avg_pool2d")
+    g = _geometry(x.data, kernel_size, stride, padding, "avg_pool2d")
+    xpad = _padded(x.data, g, 0)
+    area = g.kh * g.kw
+
+    windows = _windows(xpad, g)
+    out = np.array(next(windows))           # running sum over the kernel offsets
+    for win in windows:
+        out += win
+    out /= area
+    pad_shape, dtype = xpad.shape, xpad.dtype
+    del xpad
+
+    def backward(dout):  # d mean / d x = 1/(kh*kw) for every pixel of the window
+        dxpad = np.zeros(pad_shape, dtype=dtype)
+        dshare = dout / area
+        for dwin in _windows(dxpad, g):
+            if g.overlapping:
+                dwin += dshare
+            else:
+                dwin[...] = dshare
+        return (_unpadded(dxpad, g),)
+
+    return record("avg_pool2d", out, (x,), backward)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+class _Geometry(NamedTuple):
+    """Kernel (kh, kw), stride (sh, sw), padding (ph, pw), output (Ho, Wo);
+    overlapping: some pixel lies in more than one window (stride < kernel)."""
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    ph: int
+    pw: int
+    Ho: int
+    Wo: int
+    overlapping: bool
+
+
+def _windows(xpad: np.ndarray, g: _Geometry) -> Iterator[np.ndarray]:
+    """For each offset (a, b) in scan order, the view (..., Ho, Wo) holding element (a, b)
+    of every window:  view[..., i, j] = xpad[..., i*sh + a, j*sw + b]."""
+    for a in range(g.kh):
+        for b in range(g.kw):
+            yield xpad[..., a: a + g.sh * (g.Ho - 1) + 1: g.sh,
+                       b: b + g.sw * (g.Wo - 1) + 1: g.sw]
+
+
+def _padded(x: np.ndarray, g: _Geometry, value: float) -> np.ndarray:
+    """x with ph rows / pw columns of ``value`` on each side (x itself when there is no padding)."""
+    if g.ph == 0 and g.pw == 0:
+        return x
+    H, W = x.shape[-2:]
+    xpad = np.full(x.shape[:-2] + (H + 2 * g.ph, W + 2 * g.pw), value, dtype=x.dtype)
+    xpad[..., g.ph:g.ph + H, g.pw:g.pw + W] = x
+    return xpad
+
+
+def _unpadded(dxpad: np.ndarray, g: _Geometry) -> np.ndarray:
+    """Drop the padding's rows and columns (their gradient goes nowhere)."""
+    if g.ph == 0 and g.pw == 0:
+        return dxpad
+    return dxpad[..., g.ph:dxpad.shape[-2] - g.ph, g.pw:dxpad.shape[-1] - g.pw]
+
+
+def _check_input(t: object, op: str) -> Tensor:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(t).__name__}")
+    if t.ndim not in (3, 4):
+        raise ValueError(f"{op}: input must be (N, C, H, W) or unbatched (C, H, W), "
+                         f"got shape {t.shape}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating-point tensor, got dtype {t.dtype}")
+    return t
+
+
+def _pair(v: object, name: str, minimum: int, op: str) -> tuple[int, int]:
+    vals = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if len(vals) != 2 or any(isinstance(e, bool) or not isinstance(e, (int, np.integer))
+                             for e in vals):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    if any(e < minimum for e in vals):
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {v!r}")
+    return int(vals[0]), int(vals[1])
+
+
+def _geometry(x: np.ndarray, kernel_size: object, stride: object, padding: object,
+              op: str) -> _Geometry:
+    """Validate the pooling arguments and work out the output size."""
+    kh, kw = _pair(kernel_size, "kernel_size", 1, op)
+    sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", 1, op)
+    ph, pw = _pair(padding, "padding", 0, op)
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{op}: padding {(ph, pw)} must be at most half the kernel "
+                         f"size {(kh, kw)}")
+    H, W = x.shape[-2:]
+    Ho = (H + 2 * ph - kh) // sh + 1
+    Wo = (W + 2 * pw - kw) // sw + 1
+    if Ho < 1 or Wo < 1:
+        raise ValueError(f"{op}: no output: input {H}x{W} with padding {ph}x{pw} is smaller "
+                         f"than the {kh}x{kw} kernel (output would be {Ho}x{Wo})")
+    return _Geometry(kh, kw, sh, sw, ph, pw, Ho, Wo, sh < kh or sw < kw)
