@@ -1,4 +1,7 @@
 """tinynet: a small, readable tensor autodiff framework on numpy."""
+from ._malloc import tune_malloc as _tune_malloc
+
+_tune_malloc()  # see tinynet/_malloc.py: big training buffers are reused, not re-faulted
 from .tensor import (Tensor, no_grad, enable_grad, is_grad_enabled, set_grad_enabled)
 from .random import manual_seed, get_rng_state, set_rng_state
 from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, arange,

@@ -1,0 +1,67 @@
+"""``tinynet gradcheck`` and its catalogue (tinynet/gradcheck_suite.py)."""
+import time
+
+import numpy as np
+import pytest
+
+import tinynet as tn
+from tinynet import gradcheck_suite as suite
+from tinynet.cli import main
+from tinynet.tensor import record
+
+
+def test_every_case_passes_and_the_table_is_printed(capsys):
+    state = tn.get_rng_state()
+    t0 = time.perf_counter()
+    assert main(["gradcheck"]) == 0
+    assert time.perf_counter() - t0 < 30
+    assert tn.get_rng_state() == state  # dropout cases reseed; the stream is restored
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln.endswith(("PASS", "FAIL"))]
+    names = {c.name for c in suite.cases()}
+    assert len(rows) == len(names) and all(r.endswith("PASS") for r in rows)
+    for group in ("tensor", "elementwise", "reduce", "shape", "conv2d", "pooling", "dropout",
+                  "batch_norm", "linear", "loss", "layers"):
+        assert any(r.startswith(group + " ") for r in rows), group
+    for r in rows:  # the error column is a small number
+        assert float(r.split()[-2]) < 1e-4, r
+    assert f"{len(rows)}/{len(rows)} passed" in out
+
+
+def test_only_filters_cases(capsys):
+    assert main(["gradcheck", "--only", "pool"]) == 0
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.endswith("PASS")]
+    assert rows and all("pool" in r for r in rows)
+    assert main(["gradcheck", "--only", "no-such-op"]) == 2
+    assert "no case matches" in capsys.readouterr().err
+
+
+def _half_exp(x):
+    out = np.exp(x.data)
+
+    def backward(g):  # deliberately wrong: d e^x / dx = e^x, not e^x / 2
+        return (g * out / 2,)
+    return record("half_exp", out, (x,), backward)
+
+
+def test_a_wrong_backward_fails_with_exit_1(monkeypatch, capsys):
+    x = tn.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+    bad = suite.Case("custom", "half_exp", "(2,3)", lambda: _half_exp(x), [x])
+    res = suite.check_case(bad)
+    assert not res.passed and res.rel_error == pytest.approx(0.5, rel=1e-6)
+    assert "leaf 0 (2,3)" in res.detail and "finite differences" in res.detail
+
+    monkeypatch.setattr(suite, "cases", lambda: iter([bad]))
+    assert main(["gradcheck"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "0/1 passed" in out and "FAIL half_exp: leaf 0" in out
+
+
+def test_check_case_agrees_with_tinynet_gradcheck():
+    """The suite's verdicts match tinynet.gradcheck on the same functions."""
+    x = tn.tensor(np.linspace(0.5, 2, 6).reshape(2, 3), requires_grad=True)
+    good = suite.check_case(suite.Case("t", "log", "(2,3)", lambda: tn.log(x), [x]))
+    assert good.passed and good.rel_error < 1e-6
+    assert tn.gradcheck(lambda t: tn.log(t), [x])
+    with pytest.raises(AssertionError):
+        tn.gradcheck(lambda t: _half_exp(t), [x])

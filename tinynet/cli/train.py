@@ -1,0 +1,203 @@
+"""``tinynet train``: train a CNN on MNIST (or Fashion-MNIST), with checkpoints and exact resume.
+
+    tinynet train [--dataset mnist] [--epochs N] [--batch-size B] [--optimizer adam]
+                  [--lr LR] [--dropout P] [--train-size N] [--seed S]
+                  [--out runs/train] [--resume runs/train/model.npz] [--quiet]
+
+Each epoch shows a progress bar (loss, images/s) on stderr and then one line:
+training and test loss and accuracy, and the seconds it took.  After each epoch
+``--out`` receives ``metrics.csv``, ``metrics.json`` and the checkpoint
+``model.npz`` (each written atomically).  The checkpoint holds the model's
+configuration, the weights, the optimizer and its state, tinynet's RNG state and
+the metrics so far, so ``--resume`` continues exactly: ``--epochs`` is the total,
+and 1 epoch followed by ``--epochs 3 --resume`` gives the same weights, bit for
+bit, as 3 epochs straight.  Ctrl-C keeps the checkpoint of the last completed
+epoch and exits with code 130.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from ..models import describe_cnn
+from ..random import manual_seed
+from ..training import (METRIC_COLUMNS, METRICS_FORMAT, TrainingError,
+                        check_output_dir, fit, is_tinynet_checkpoint, is_tinynet_csv,
+                        is_tinynet_json, load_checkpoint, load_data, make_output_dir,
+                        new_run, resume_run, save_checkpoint, write_metrics)
+from . import CLIError
+from ._options import add_data_options, add_training_options
+
+# The default network and recipe, chosen by measurement on the 4,000 / 1,000
+# embedded digits (2 cores): 97.8-98.2% test accuracy for seeds 0-4, about one
+# minute per run.  Three conv blocks, Adam with a per-epoch decaying learning
+# rate, and random shifts of the training images (a cheap way to get more data).
+DEFAULTS: dict[str, Any] = {
+    "epochs": 20,
+    "batch_size": 64,
+    "optimizer": "adam",
+    "lr": {"adam": 2e-3, "sgd": 0.05},
+    "lr_decay": 0.85,     # lr of epoch e = lr * lr_decay ** (e - 1)
+    "augment": 2,         # random shifts of up to 2 pixels each way
+    "dropout": 0.5,
+    "channels": [16, 32, 64],
+    "hidden": 128,
+    "train_size": None,   # all training images
+    "seed": 0,
+    "out": "runs/train",
+}
+CHECKPOINT_NAME = "model.npz"
+OUTPUT_FILES = {
+    "metrics.csv": lambda p: is_tinynet_csv(p, METRIC_COLUMNS),
+    "metrics.json": lambda p: is_tinynet_json(p, METRICS_FORMAT),
+    CHECKPOINT_NAME: is_tinynet_checkpoint,
+}
+# Flags whose value a resumed run takes from its checkpoint: name -> config lookup.
+_RESUME_FIXED = {
+    "dataset": lambda c: c["dataset"],
+    "batch_size": lambda c: c["batch_size"],
+    "optimizer": lambda c: c["optimizer"]["name"],
+    "lr": lambda c: c["optimizer"]["lr"],
+    "dropout": lambda c: c["model"]["dropout"],
+    "train_size": lambda c: c.get("train_size"),
+    "seed": lambda c: c["seed"],
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a CNN on MNIST; checkpoints every epoch, exact --resume",
+        description="Train a small CNN on MNIST or Fashion-MNIST.  Writes metrics.csv, "
+                    "metrics.json and the checkpoint model.npz to --out after every epoch; "
+                    "--resume continues a run exactly where it stopped.")
+    add_data_options(parser, default=None, shown="mnist; with --resume, the checkpoint's")
+    add_training_options(parser, DEFAULTS, resumable=True)
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help=f"output directory (default {DEFAULTS['out']}; with --resume, "
+                             f"the checkpoint's directory)")
+    parser.add_argument("--resume", metavar="PATH", default=None,
+                        help="continue the run saved in this checkpoint (its settings are "
+                             "kept; --epochs is the new total)")
+    parser.set_defaults(func=run)
+
+
+def _fresh_config(args: argparse.Namespace) -> dict[str, Any]:
+    optimizer = args.optimizer or DEFAULTS["optimizer"]
+    spec = {"name": optimizer, "lr": args.lr or DEFAULTS["lr"][optimizer],
+            "lr_decay": DEFAULTS["lr_decay"]}
+    if optimizer == "sgd":
+        spec["momentum"] = 0.9
+    dropout = DEFAULTS["dropout"] if args.dropout is None else args.dropout
+    return {
+        "model": {"channels": DEFAULTS["channels"], "hidden": DEFAULTS["hidden"],
+                  "dropout": dropout},
+        "optimizer": spec,
+        "dataset": args.dataset or "mnist",
+        "train_size": args.train_size,
+        "seed": DEFAULTS["seed"] if args.seed is None else args.seed,
+        "batch_size": args.batch_size or DEFAULTS["batch_size"],
+        "augment": DEFAULTS["augment"],
+        "epochs": args.epochs or DEFAULTS["epochs"],
+    }
+
+
+def _check_resume_flags(args: argparse.Namespace, config: dict[str, Any]) -> None:
+    for name, lookup in _RESUME_FIXED.items():
+        given = getattr(args, name)
+        saved = lookup(config)
+        if given is not None and given != saved:
+            flag = "--" + name.replace("_", "-")
+            raise CLIError(f"{flag} {given} differs from the checkpoint's {saved}; a resumed "
+                           f"run keeps its settings (drop {flag})")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except TrainingError as e:
+        raise CLIError(str(e)) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    # 1. Work out the run's settings and check everything before touching any file.
+    ckpt: Optional[dict[str, Any]] = None
+    if args.resume is not None:
+        ckpt = load_checkpoint(args.resume)
+        config = ckpt["config"]
+        _check_resume_flags(args, config)
+        epochs = args.epochs or config.get("epochs", ckpt["epoch"])
+        if epochs <= ckpt["epoch"]:
+            raise CLIError(f"--epochs {epochs}: the checkpoint has already done "
+                           f"{ckpt['epoch']} epochs, and --epochs is the total; ask for more")
+        config = dict(config, epochs=epochs)
+        out = args.out if args.out is not None else str(Path(args.resume).parent)
+    else:
+        config = _fresh_config(args)
+        epochs = config["epochs"]
+        out = args.out if args.out is not None else DEFAULTS["out"]
+    out_dir = check_output_dir(out, OUTPUT_FILES)
+    ckpt_path = out_dir / CHECKPOINT_NAME
+
+    # 2. Data, then the model: the order of random draws is what makes runs repeatable.
+    manual_seed(config["seed"])
+    embedded = None if ckpt is None else config["data_source"] == "embedded"
+    data = load_data(config["dataset"], args.data_dir, download=not args.no_download,
+                     train_size=config["train_size"], verbose=not args.quiet,
+                     embedded=embedded)
+    if ckpt is None:
+        config["data_source"] = data.source
+        config["data_fingerprint"] = data.fingerprint()
+        run_ = new_run(config)
+    else:
+        if data.fingerprint() != config.get("data_fingerprint"):
+            raise CLIError(f"the training data differ from the ones {args.resume} was "
+                           f"trained on ({data.describe()}); cannot resume exactly")
+        run_ = resume_run(ckpt)
+        run_.config = config
+
+    opt = config["optimizer"]
+    shift = config.get("augment", 0)
+    print(f"{describe_cnn(config['model'])}; {opt['name']} lr {opt['lr']:g}"
+          f" (x{opt.get('lr_decay', 1.0):g} per epoch), batch {config['batch_size']}"
+          + (f", random shifts of up to {shift} px" if shift else ""))
+    print(f"data: {data.describe()}")
+    if ckpt is not None:
+        print(f"resuming from {args.resume} after epoch {run_.epoch}")
+    make_output_dir(out_dir)
+
+    # 3. Train; after each epoch write the metrics and the checkpoint.
+    last = {"ckpt": None, "saved": run_.epoch}
+
+    def on_epoch_end(r):
+        c = r.checkpoint()  # now, before anything else draws random numbers
+        last["ckpt"] = c
+        write_metrics(out_dir, c["config"], c["history"])
+        save_checkpoint(ckpt_path, c)
+        last["saved"] = c["epoch"]
+
+    try:
+        fit(run_, data, epochs, progress=not args.quiet, on_epoch_end=on_epoch_end)
+    except KeyboardInterrupt:
+        c = last["ckpt"]
+        if c is not None and last["saved"] != c["epoch"]:  # Ctrl-C hit while saving
+            write_metrics(out_dir, c["config"], c["history"])
+            save_checkpoint(ckpt_path, c)
+        done = c["epoch"] if c is not None else (ckpt["epoch"] if ckpt is not None else 0)
+        if done:
+            print(f"\ninterrupted; {ckpt_path} holds the run after epoch {done}; continue "
+                  f"with: tinynet train --resume {ckpt_path} --epochs {epochs}",
+                  file=sys.stderr)
+        else:
+            print("\ninterrupted before the first epoch finished; nothing was saved",
+                  file=sys.stderr)
+        return 130
+
+    h = run_.history
+    print(f"done: test accuracy {100 * h['test_acc'][-1]:.2f}% (loss "
+          f"{h['test_loss'][-1]:.4f}) after {run_.epoch} epochs, "
+          f"{sum(h['seconds']):.0f} s in all; wrote {out_dir}/{{metrics.csv, metrics.json, "
+          f"{CHECKPOINT_NAME}}}")
+    return 0
+

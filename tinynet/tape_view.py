@@ -1,0 +1,181 @@
+"""A readable tape: the entries an output was computed from, as a table.
+
+``loss.tape()`` returns a :class:`TapeView`: a list of the tape entries (:class:`Node`)
+this output depends on, oldest first, which prints as one row per entry::
+
+    #  op      inputs                     output  dtype    |grad|
+    0  matmul  x (4, 3), fc.weight (3, 2)  (4, 2)  float32  0.5
+    1  ...
+
+Rows are numbered 0, 1, 2 ... in ticket order (an entry's ``.seq`` is its global
+ticket; the row number is its rank on this tape).  An input made by another entry
+shows as ``#k``; a leaf shows by name: a parameter's name from ``named_parameters()``
+when you pass ``names=model``, any name you give in a dict, else ``x0, x1 ...`` for
+leaves that require grad and ``c0, c1 ...`` for those that don't (a Python number
+shows as its value).  After a backward, ``|grad|`` is the L2 norm of ``dL/dout`` that
+flowed through the entry (``Node.grad``); before it, ``-``.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, Optional, Union
+
+import numpy as np
+
+from .tensor import Node, Tensor, _collect
+
+__all__ = ["TapeView", "resolve_names", "fmt_shape"]
+
+Names = Union[None, Mapping[Any, Any], Any]  # a Module, {name: tensor} or {id(tensor): name}
+
+
+def fmt_shape(shape: tuple[int, ...]) -> str:
+    """``(64, 1, 28, 28)``; a 1-D shape is ``(10,)``, a scalar ``()``."""
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def resolve_names(names: Names) -> dict[int, str]:
+    """Turn ``names`` into ``{id(tensor): name}``.
+
+    Accepts None, a Module (its ``named_parameters()`` and ``named_buffers()``), a dict
+    ``{name: tensor}`` (e.g. ``dict(model.named_parameters(), input=x)``) or a dict
+    ``{id(tensor): name}``.
+    """
+    if names is None:
+        return {}
+    if hasattr(names, "named_parameters") and callable(names.named_parameters):
+        out = {id(p): n for n, p in names.named_parameters()}
+        if hasattr(names, "named_buffers"):
+            out.update({id(b): n for n, b in names.named_buffers() if isinstance(b, Tensor)})
+        return out
+    if isinstance(names, Mapping):
+        out = {}
+        for k, v in names.items():
+            if isinstance(k, str) and isinstance(v, Tensor):
+                out[id(v)] = k
+            elif isinstance(k, int) and isinstance(v, str):
+                out[k] = v
+            else:
+                raise TypeError(f"tape(names=...): expected {{name: Tensor}} or "
+                                f"{{id(tensor): name}} items, got {k!r}: {type(v).__name__}")
+        return out
+    raise TypeError(f"tape(names=...): expected a Module or a dict, got {type(names).__name__}")
+
+
+class TapeView:
+    """The tape entries ``output`` depends on, oldest first (a read-only list of Nodes).
+
+    ``len(view)``, ``view[i]`` and ``for node in view`` work as on a list; ``str(view)``
+    is the table.  ``view.label(t)`` is how a tensor is shown in it (``#3``, a name).
+    """
+
+    def __init__(self, output: Tensor, names: Names = None) -> None:
+        if not isinstance(output, Tensor):
+            raise TypeError(f"TapeView: expected a Tensor, got {type(output).__name__}")
+        self.output = output
+        self.entries: list[Node] = _collect(output._node) if output._node is not None else []
+        self._row = {id(n): i for i, n in enumerate(self.entries)}
+        given = resolve_names(names)
+        # leaves are named in order of first use, so the names are stable for a given program
+        self._leaf_names: dict[int, str] = {}
+        self.leaves: list[Tensor] = []
+        counters = {"x": 0, "c": 0}
+        for node in self.entries:
+            for t in node.inputs:
+                if t._node is not None or id(t) in self._leaf_names:
+                    continue
+                if id(t) in given:
+                    name = given[id(t)]
+                elif t.data.ndim == 0 and not t.requires_grad:
+                    name = _scalar(t.data)
+                else:
+                    kind = "x" if t.requires_grad else "c"
+                    name = f"{kind}{counters[kind]}"
+                    counters[kind] += 1
+                self._leaf_names[id(t)] = name
+                self.leaves.append(t)
+        if output._node is None:  # a leaf output: a tape with no entries
+            self._leaf_names[id(output)] = given.get(id(output), "x0")
+
+    # -- list behaviour -------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.entries)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.entries[i]
+
+    # -- labels ---------------------------------------------------------
+    def row(self, node: Node) -> int:
+        """The row number of ``node`` on this tape."""
+        return self._row[id(node)]
+
+    def producer(self, t: Tensor) -> Optional[int]:
+        """The row of the entry that made ``t``, or None for a leaf."""
+        return self._row.get(id(t._node)) if t._node is not None else None
+
+    def label(self, t: Tensor) -> str:
+        """``#k`` for a tensor made by entry k, else the leaf's name."""
+        if t._node is not None and id(t._node) in self._row:
+            return f"#{self._row[id(t._node)]}"
+        return self._leaf_names.get(id(t), "?")
+
+    @staticmethod
+    def grad_norm(node: Node) -> Optional[float]:
+        """L2 norm of the dL/dout that flowed through ``node`` in the last backward."""
+        if node.grad is None:
+            return None
+        return float(np.sqrt(np.sum(np.square(node.grad, dtype=np.float64))))
+
+    # -- the table --------------------------------------------------------
+    def rows(self) -> list[tuple[str, str, str, str, str, str]]:
+        """The table's cells, one tuple per entry: (#, op, inputs, output, dtype, |grad|)."""
+        out = []
+        for i, node in enumerate(self.entries):
+            ins = ", ".join(self._input_cell(t) for t in node.inputs)
+            g = self.grad_norm(node)
+            out.append((str(i), node.op, ins, fmt_shape(node.out_shape), str(node.out_dtype),
+                        "-" if g is None else f"{g:.4g}"))
+        return out
+
+    def _input_cell(self, t: Tensor) -> str:
+        lab = self.label(t)
+        if t._node is None and t.data.ndim == 0 and not t.requires_grad and \
+                lab == _scalar(t.data):
+            return lab  # a number: its value says it all
+        return f"{lab} {fmt_shape(t.shape)}"
+
+    def __str__(self) -> str:
+        header = ("#", "op", "inputs", "output", "dtype", "|grad|")
+        body = self.rows()
+        if not body:
+            return f"(empty tape: the output {fmt_shape(self.output.shape)} is a leaf, " \
+                   f"made by no recorded op)"
+        widths = [max(len(r[c]) for r in [header] + body) for c in range(len(header))]
+        right = {0, 5}  # numbers align right
+
+        def line(cells: tuple) -> str:
+            parts = [c.rjust(w) if k in right else c.ljust(w)
+                     for k, (c, w) in enumerate(zip(cells, widths))]
+            return "  ".join(parts).rstrip()
+
+        lines = [line(header)] + [line(r) for r in body]
+        done = any(n.grad is not None for n in self.entries)
+        lines.append(f"{len(body)} entries, {len(self.leaves)} leaves"
+                     + ("; |grad| = norm of dL/dout from the last backward" if done
+                        else "; no backward yet"))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT text of this tape (see :func:`tinynet.viz.to_dot`)."""
+        from .viz import tape_to_dot
+        return tape_to_dot(self)
+
+
+def _scalar(a: np.ndarray) -> str:
+    v = a.item()
+    return f"{v:g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,542 @@
+"""Training an image classifier, in one place: data, run state, the epoch loop, files.
+
+``tinynet train`` and ``tinynet compare-dropout`` are thin layers over this module:
+
+* :func:`load_data` -- a dataset's train and test splits as normalised float32
+  arrays, optionally a class-balanced subset of the training set;
+* :class:`Run` -- everything a training run *is*: its config, model, optimizer,
+  per-epoch history and the number of completed epochs; :meth:`Run.checkpoint`
+  captures it (with tinynet's RNG state) and :func:`resume_run` rebuilds it, so a
+  resumed run continues exactly, bit for bit, as if it had never stopped;
+* :func:`train_one_epoch`, :func:`evaluate` and :func:`fit`, the loop itself;
+* :func:`write_metrics` and :func:`save_checkpoint`, atomic file writing, and
+  :func:`check_output_dir`, which refuses to overwrite files tinynet did not write.
+
+Reproducibility rests on one rule: every random draw -- the training subset,
+initial weights, batch order, dropout masks -- comes from tinynet's generator,
+in the same order every time.  A run is ``manual_seed(seed)``, then the subset,
+then the model, then the epochs; a resumed run replays the first three steps and
+then restores the generator state saved at the end of the last completed epoch.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+import numpy as np
+
+from . import nn, optim
+from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
+from .data.datasets import FashionMNIST, MNIST
+from .models import build_cnn, cnn_config
+from .random import generator, get_rng_state, set_rng_state
+from .serialization import CheckpointError, load, save
+from .tensor import Tensor, no_grad
+
+__all__ = [
+    "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
+    "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
+    "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
+    "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
+]
+
+DATASETS = ("mnist", "fashion-mnist")
+OPTIMIZERS = ("sgd", "adam")
+CHECKPOINT_KIND = "tinynet-train"
+METRICS_FORMAT = "tinynet-metrics"
+METRIC_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
+EVAL_BATCH = 500  # images per forward pass when evaluating (memory, not results)
+
+
+class TrainingError(ValueError):
+    """A problem the user can fix (missing data, a wrong checkpoint, a file in the way).
+
+    Its message is one line; the command line prints it and exits with code 2.
+    """
+
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+@dataclass
+class Data:
+    """Both splits as arrays: images float32 (N, 1, 28, 28), normalised; labels int64 (N,)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    dataset: str   # "mnist" or "fashion-mnist"
+    source: str    # "embedded" or "files"
+    full_train_size: int  # training images available before taking a subset
+
+    def fingerprint(self) -> str:
+        """A short hash of the training arrays: a resumed run checks it sees the same data."""
+        h = hashlib.sha256()
+        for a in (self.x_train, self.y_train):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()[:16]
+
+    def describe(self) -> str:
+        where = "embedded digits" if self.source == "embedded" else "IDX files"
+        sub = (f"{len(self.y_train):,} of {self.full_train_size:,}"
+               if len(self.y_train) != self.full_train_size else f"{len(self.y_train):,}")
+        return f"{self.dataset} ({where}): {sub} training / {len(self.y_test):,} test images"
+
+
+def stratified_subset(labels: np.ndarray, n: int) -> np.ndarray:
+    """Indices of ``n`` training examples, as evenly spread over the classes as possible.
+
+    The order within each class is a random permutation from tinynet's generator;
+    the subset takes each class's first, second, ... example in turn, so every
+    class gets ``n // classes`` or one more (as long as it has enough examples).
+    """
+    order = generator().permutation(len(labels))
+    # rank[i] = how many examples of the same class come before order[i]
+    rank = np.empty(len(order), dtype=np.int64)
+    for c in np.unique(labels):
+        members = labels[order] == c
+        rank[members] = np.arange(int(members.sum()))
+    chosen = order[np.lexsort((np.arange(len(order)), rank))[:n]]  # by rank, then position
+    return np.sort(chosen)
+
+
+def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
+              train_size: Optional[int] = None, verbose: bool = True,
+              embedded: Optional[bool] = None) -> Data:
+    """Load ``dataset``'s two splits (see :func:`tinynet.data.load_dataset`).
+
+    MNIST falls back to tinynet's embedded digits when no files are on disk and no
+    download is possible (one line on stderr says so).  ``embedded=True`` forces the
+    embedded digits and ``embedded=False`` forbids them (a resumed run needs the data
+    its checkpoint was trained on).  ``train_size`` takes a class-balanced random
+    subset of the training split, drawn from tinynet's generator (seed it first).
+
+    Raises TrainingError with a one-line message if the files are missing or corrupt.
+    """
+    if dataset not in DATASETS:
+        raise TrainingError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    try:
+        if embedded:
+            if dataset != "mnist":
+                raise TrainingError(f"only mnist has embedded digits, not {dataset}")
+            train, test = load_embedded_mnist(True), load_embedded_mnist(False)
+        else:
+            if embedded is None:
+                train = load_dataset(dataset, True, root=root, download=download,
+                                     verbose=verbose)
+            else:
+                cls = MNIST if dataset == "mnist" else FashionMNIST
+                train = cls(root=root, train=True, download=download)
+            if train.source == "embedded":
+                test = load_embedded_mnist(False)
+            else:  # the test split must come from the same place as the training split
+                cls = MNIST if dataset == "mnist" else FashionMNIST
+                test = cls(root=root, train=False, download=download)
+    except (DatasetError, FileNotFoundError) as e:
+        raise TrainingError(_one_line(e)) from None
+    x_train, y_train = train.to_arrays()
+    x_test, y_test = test.to_arrays()
+    full = len(y_train)
+    if train_size is not None:
+        if train_size > full:
+            raise TrainingError(f"--train-size {train_size} is more than the {full:,} "
+                                f"training images of {dataset} ({_source(train)})")
+        idx = stratified_subset(y_train, train_size)
+        x_train, y_train = x_train[idx], y_train[idx]
+    return Data(x_train, y_train, x_test, y_test, dataset, _source(train), full)
+
+
+def load_test_split(dataset: str, root: Optional[str] = None, download: bool = True,
+                    verbose: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
+    """Only the test split: images, labels and where they came from ("embedded" or "files").
+
+    MNIST falls back to the embedded 1,000 test digits, as in :func:`load_data`.
+    """
+    if dataset not in DATASETS:
+        raise TrainingError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    try:
+        test = load_dataset(dataset, False, root=root, download=download, verbose=verbose)
+    except (DatasetError, FileNotFoundError) as e:
+        raise TrainingError(_one_line(e)) from None
+    x, y = test.to_arrays()
+    return x, y, "embedded digits" if test.source == "embedded" else "IDX files"
+
+
+def _source(ds: Any) -> str:
+    return "embedded" if ds.source == "embedded" else "files"
+
+
+def _one_line(e: BaseException) -> str:
+    """An exception's message as one line, without a leading ``tinynet: ``."""
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        text = f"{e.strerror}: {e.filename}"
+    else:
+        text = str(e)
+    text = " ".join(text.split())
+    return text[len("tinynet: "):] if text.startswith("tinynet: ") else text
+
+
+def random_shift(x: np.ndarray, max_shift: int) -> np.ndarray:
+    """Each image moved by a random whole number of pixels, up to ``max_shift`` each way.
+
+    x: (N, C, H, W).  The uncovered border takes the image's background value (its
+    minimum, i.e. a black pixel after normalisation).  Shifts come from tinynet's generator.
+    """
+    if max_shift <= 0:
+        return x
+    n, _, h, w = x.shape
+    k = max_shift
+    background = x.min(axis=(1, 2, 3), keepdims=True)
+    padded = np.broadcast_to(background, (n, x.shape[1], h + 2 * k, w + 2 * k)).copy()
+    padded[:, :, k:k + h, k:k + w] = x
+    dy, dx = generator().integers(-k, k + 1, size=(2, n))
+    out = np.empty_like(x)
+    for i in range(n):  # one slice per image: cheap next to the convolutions
+        out[i] = padded[i, :, k + dy[i]:k + dy[i] + h, k + dx[i]:k + dx[i] + w]
+    return out
+
+
+# --------------------------------------------------------------------------
+# The run: config, model, optimizer, history
+# --------------------------------------------------------------------------
+def make_optimizer(spec: Mapping[str, Any], params: Iterable[Tensor]) -> optim.Optimizer:
+    """``{"name": "adam", "lr": 1e-3}`` -> Adam; ``{"name": "sgd", "lr": 0.05,
+    "momentum": 0.9}`` -> SGD.  Other keys of ``spec`` (``lr_decay``) are not the optimizer's."""
+    name = spec.get("name")
+    if name == "adam":
+        return optim.Adam(params, lr=spec["lr"], weight_decay=spec.get("weight_decay", 0.0))
+    if name == "sgd":
+        return optim.SGD(params, lr=spec["lr"], momentum=spec.get("momentum", 0.9),
+                         weight_decay=spec.get("weight_decay", 0.0))
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+
+
+def epoch_lr(spec: Mapping[str, Any], epoch: int) -> float:
+    """The learning rate of (1-based) ``epoch``: ``lr * lr_decay ** (epoch - 1)``.
+
+    It depends on the epoch alone, not on how many epochs are planned, so
+    ``--epochs`` can grow on a resume without changing the epochs already run.
+    """
+    return float(spec["lr"]) * float(spec.get("lr_decay", 1.0)) ** (epoch - 1)
+
+
+@dataclass
+class Run:
+    """One training run.  ``config`` holds everything that defines it (JSON-friendly):
+
+    ``model`` (a CNN config), ``optimizer`` (name, lr, lr_decay, ...), ``dataset``,
+    ``data_source``, ``data_fingerprint``, ``train_size``, ``seed``, ``batch_size``,
+    ``augment`` (max random shift in pixels).
+    """
+
+    config: dict[str, Any]
+    model: nn.Module
+    optimizer: optim.Optimizer
+    epoch: int = 0  # completed epochs
+    history: dict[str, list] = field(default_factory=lambda: {k: [] for k in METRIC_COLUMNS})
+
+    def record(self, row: Mapping[str, float]) -> None:
+        for k in METRIC_COLUMNS:
+            self.history[k].append(row[k])
+        self.epoch = int(row["epoch"])
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: call it between epochs (it captures
+        tinynet's RNG state as it is *now*)."""
+        return {
+            "kind": CHECKPOINT_KIND,
+            "epoch": self.epoch,
+            "config": self.config,
+            "model": dict(self.model.state_dict()),
+            "optimizer": self.optimizer.state_dict(),
+            "rng_state": get_rng_state(),
+            "history": {k: list(v) for k, v in self.history.items()},
+        }
+
+
+def new_run(config: Mapping[str, Any]) -> Run:
+    """A fresh model and optimizer for ``config`` (initial weights from tinynet's generator)."""
+    config = dict(config)
+    config["model"] = cnn_config(config["model"])
+    model = build_cnn(config["model"])
+    return Run(config, model, make_optimizer(config["optimizer"], model.parameters()))
+
+
+def resume_run(ckpt: Mapping[str, Any]) -> Run:
+    """Rebuild a run from :func:`load_checkpoint`'s result, RNG state included.
+
+    Raises TrainingError if the checkpoint's parts do not fit together.
+    """
+    try:
+        run = new_run(ckpt["config"])
+        run.model.load_state_dict(ckpt["model"])
+        run.optimizer.load_state_dict(ckpt["optimizer"])
+        hist = ckpt["history"]
+        run.history = {k: [float(v) for v in hist[k]] for k in METRIC_COLUMNS}
+        if any(len(v) != ckpt["epoch"] for v in run.history.values()):
+            raise ValueError("its history does not have one row per completed epoch")
+        run.epoch = int(ckpt["epoch"])
+        set_rng_state(ckpt["rng_state"])
+    except (ValueError, RuntimeError, TypeError, KeyError) as e:
+        raise TrainingError(f"checkpoint does not fit together: {_one_line(e)}") from None
+    return run
+
+
+# --------------------------------------------------------------------------
+# The loop
+# --------------------------------------------------------------------------
+def _accuracy(logits: np.ndarray, labels: np.ndarray) -> int:
+    return int((logits.argmax(axis=1) == labels).sum())
+
+
+def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optimizer,
+                    augment: int = 0, desc: str = "", progress: bool = True
+                    ) -> tuple[float, float]:
+    """One pass over ``loader`` with a gradient step per batch.
+
+    Returns the mean loss and the accuracy over the epoch's batches, measured on
+    the fly in training mode (dropout active, weights changing as it goes).
+    """
+    from tqdm import tqdm  # a dependency of tinynet; imported here to keep import time low
+
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    total_loss, correct, seen = 0.0, 0, 0
+    start = time.perf_counter()
+    with tqdm(total=len(loader), desc=desc, unit="batch", leave=False, file=sys.stderr,
+              disable=not progress, dynamic_ncols=True) as bar:
+        for images, labels in loader:
+            if augment:
+                images = Tensor(random_shift(images.data, augment))
+            logits = model(images)
+            loss = loss_fn(logits, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            n = len(labels)
+            total_loss += loss.item() * n
+            correct += _accuracy(logits.data, labels.data)
+            seen += n
+            bar.update(1)
+            rate = seen / max(time.perf_counter() - start, 1e-9)
+            bar.set_postfix_str(f"loss {total_loss / seen:.4f}, {rate:.0f} images/s")
+    return total_loss / seen, correct / seen
+
+
+@no_grad()
+def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray,
+             batch_size: int = EVAL_BATCH) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy (a fraction) of ``model`` on (x, y), in eval mode."""
+    was_training = model.training
+    model.eval()
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    total_loss, correct = 0.0, 0
+    for i in range(0, len(y), batch_size):
+        xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+        logits = model(Tensor(xb))
+        total_loss += float(loss_fn(logits, Tensor(yb)).item())
+        correct += _accuracy(logits.data, yb)
+    model.train(was_training)
+    return total_loss / len(y), correct / len(y)
+
+
+def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train: bool = False,
+        on_epoch_end: Optional[Callable[[Run], None]] = None,
+        log: Optional[Callable[[str], None]] = print, label: str = "") -> Run:
+    """Train ``run`` from its next epoch up to epoch ``epochs`` (a total, not a count).
+
+    After each epoch: evaluate on the test split, append a row to ``run.history``,
+    print one line with ``log``, and call ``on_epoch_end(run)`` (e.g. to save a
+    checkpoint).  ``eval_train=True`` measures the training loss and accuracy with
+    a separate pass in eval mode (no dropout) instead of on the fly -- the honest
+    numbers for a train-test gap, at the price of one more forward pass.
+    """
+    cfg = run.config
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train),
+                        batch_size=cfg["batch_size"], shuffle=True)
+    width = len(str(epochs))
+    for epoch in range(run.epoch + 1, epochs + 1):
+        start = time.perf_counter()
+        lr = epoch_lr(cfg["optimizer"], epoch)
+        for group in run.optimizer.param_groups:
+            group["lr"] = lr
+        desc = f"{label}epoch {epoch:>{width}}/{epochs}"
+        train_loss, train_acc = train_one_epoch(run.model, loader, run.optimizer,
+                                                cfg.get("augment", 0), desc, progress)
+        if eval_train:
+            train_loss, train_acc = evaluate(run.model, data.x_train, data.y_train)
+        test_loss, test_acc = evaluate(run.model, data.x_test, data.y_test)
+        row = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
+                   test_loss=test_loss, test_acc=test_acc, lr=lr,
+                   seconds=time.perf_counter() - start)
+        run.record(row)
+        if log is not None:
+            log(f"{desc}  train loss {train_loss:.4f} acc {100 * train_acc:6.2f}%  "
+                f"test loss {test_loss:.4f} acc {100 * test_acc:6.2f}%  {row['seconds']:5.1f} s")
+        if on_epoch_end is not None:
+            on_epoch_end(run)
+    return run
+
+
+# --------------------------------------------------------------------------
+# Files: checkpoints, metrics, and not overwriting what is not ours
+# --------------------------------------------------------------------------
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # 0o666 minus the umask: the permissions any new file gets
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def metrics_csv(history: Mapping[str, Sequence[float]], columns: Sequence[str] = METRIC_COLUMNS,
+                prefix: Sequence[tuple[str, Any]] = ()) -> str:
+    """The history as CSV text: a header, then one row per epoch (``prefix`` columns first)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([k for k, _ in prefix] + list(columns))
+    for i in range(len(history[columns[0]])):
+        w.writerow([v for _, v in prefix] + [_fmt(history[k][i]) for k in columns])
+    return buf.getvalue()
+
+
+def _fmt(v: Any) -> Any:
+    if isinstance(v, float):
+        return f"{v:.6g}" if not v.is_integer() or abs(v) >= 1e6 else int(v)
+    return v
+
+
+def write_metrics(out_dir: Path, config: Mapping[str, Any],
+                  history: Mapping[str, Sequence[float]]) -> None:
+    """``metrics.csv`` (one row per epoch) and ``metrics.json`` (config, final row, history)."""
+    out_dir = Path(out_dir)
+    atomic_write_text(out_dir / "metrics.csv", metrics_csv(history))
+    epochs = len(history["epoch"])
+    final = {k: v[-1] for k, v in history.items()} if epochs else {}
+    doc = {"format": METRICS_FORMAT, "config": config, "epochs": epochs,
+           "final": final, "history": history}
+    atomic_write_text(out_dir / "metrics.json", json.dumps(doc, indent=2) + "\n")
+
+
+def save_checkpoint(path: Path, ckpt: Mapping[str, Any]) -> None:
+    """Write a checkpoint atomically (``tinynet.save``): a crash leaves the old one intact."""
+    save(dict(ckpt), path)
+
+
+def load_checkpoint(path: str) -> dict[str, Any]:
+    """Read and check a ``tinynet train`` checkpoint.  Raises TrainingError (one line)."""
+    p = Path(path)
+    if not p.exists():
+        raise TrainingError(f"checkpoint not found: {path}")
+    if p.is_dir():
+        raise TrainingError(f"checkpoint {path} is a directory; give the model.npz file in it")
+    try:
+        ckpt = load(p)
+    except (CheckpointError, OSError) as e:
+        raise TrainingError(_one_line(e)) from None
+    if not isinstance(ckpt, dict) or ckpt.get("kind") != CHECKPOINT_KIND:
+        raise TrainingError(f"{path} is a tinynet file but not a `tinynet train` checkpoint")
+    required = ("epoch", "config", "model", "optimizer", "rng_state", "history")
+    missing = [k for k in required if k not in ckpt]
+    if missing:
+        raise TrainingError(f"checkpoint {path} is incomplete: it lacks {', '.join(missing)}")
+    cfg = ckpt["config"]
+    need = ("model", "optimizer", "dataset", "data_source", "data_fingerprint", "train_size",
+            "seed", "batch_size")
+    if not isinstance(cfg, dict) or any(k not in cfg for k in need):
+        raise TrainingError(f"checkpoint {path} has an incomplete config")
+    opt = cfg["optimizer"]
+    if not isinstance(opt, dict) or opt.get("name") not in OPTIMIZERS \
+            or not isinstance(opt.get("lr"), (int, float)):
+        raise TrainingError(f"checkpoint {path} has an unusable optimizer entry {opt!r:.80}")
+    if cfg["dataset"] not in DATASETS:
+        raise TrainingError(f"checkpoint {path} names an unknown dataset {cfg['dataset']!r}")
+    try:
+        cfg["model"] = cnn_config(cfg["model"])
+    except (ValueError, TypeError) as e:
+        raise TrainingError(f"checkpoint {path}: {_one_line(e)}") from None
+    if not isinstance(ckpt["epoch"], int) or ckpt["epoch"] < 0:
+        raise TrainingError(f"checkpoint {path} has a bad epoch count {ckpt['epoch']!r}")
+    return ckpt
+
+
+# What each file tinynet writes looks like, so a file in the way can be recognised.
+def is_tinynet_csv(path: Path, header: Sequence[str]) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().rstrip("\r\n") == ",".join(header)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def is_tinynet_json(path: Path, fmt: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("format") == fmt
+
+
+def is_tinynet_checkpoint(path: Path) -> bool:
+    try:
+        ckpt = load(path)
+    except (CheckpointError, OSError):
+        return False
+    return isinstance(ckpt, dict) and ckpt.get("kind") == CHECKPOINT_KIND
+
+
+def check_output_dir(out: str, files: Mapping[str, Callable[[Path], bool]],
+                     flag: str = "--out") -> Path:
+    """Check that ``out`` can hold ``files`` (name -> "is this our file?") without
+    overwriting anything tinynet did not write.  Creates nothing.
+
+    Raises TrainingError if ``out`` is a file, cannot be created, or holds one of
+    the names as a directory or as a file tinynet did not write.
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise TrainingError(f"{flag} {out} is an existing file; give a directory")
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise TrainingError(f"{flag} {out}: the directory is not writable")
+        for name, ours in files.items():
+            f = path / name
+            if f.is_dir():
+                raise TrainingError(f"{flag} {out}: {f} is a directory")
+            if f.exists() and not ours(f):
+                raise TrainingError(f"{flag} {out}: refusing to overwrite {f}, which tinynet "
+                                    f"did not write; move it or choose another {flag}")
+        return path
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise TrainingError(f"{flag} {out}: {parent} is a file, so the directory cannot be made")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise TrainingError(f"{flag} {out}: cannot create it ({parent} is not writable)")
+    return path
+
+
+def make_output_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainingError(f"cannot create {path}: {e.strerror or e}") from None
