@@ -32,27 +32,36 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     Returns out: (N, C, Ho, Wo), Ho = (H + 2*ph - kh) // sh + 1 (Wo likewise),
         out[n, c, i, j] = max_{a,b} xpad[n, c, i*sh + a, j*sw + b]
 
-    Cached for backward: the padded input and the output (no copies).  The
-    gradient goes to the position of each window's maximum -- on ties to the
-    first one in scan order (row by row), as PyTorch does.
+    Cached for backward: the padded input (the input itself if no padding) and
+    ``idx`` (N, C, Ho, Wo) uint8, which kernel offset won
+    each window (scan order, row by row).  The gradient goes to that position --
+    on ties to the first maximum, as PyTorch does.
     """
     x = _check_input(input, "max_pool2d")
     g = _geometry(x.data, kernel_size, stride, padding, "max_pool2d")
     xpad = _padded(x.data, g, -np.inf)
 
+    # Running maximum over the kernel offsets k = 0, 1, ...; where offset k is
+    # strictly larger, it becomes the winner: idx = max(idx, k * [win > out]) since k grows.
     windows = _windows(xpad, g)
-    out = np.array(next(windows))           # running maximum over the kernel offsets
-    for win in windows:
+    out = np.array(next(windows))           # keeps the input's memory layout
+    idx = np.zeros(out.shape, dtype=np.uint8 if g.kh * g.kw <= 256 else np.intp)
+    better = np.empty(out.shape, dtype=bool)
+    k_better = np.empty_like(idx)
+    for k, win in enumerate(windows, start=1):
+        np.greater(win, out, out=better)
         np.maximum(out, win, out=out)
+        np.multiply(better.view(np.uint8), idx.dtype.type(k), out=k_better)
+        np.maximum(idx, k_better, out=idx)
+    del better, k_better
 
-    def backward(dout):  # d max / d x = 1 at the (first) argmax of the window, 0 elsewhere
-        dxpad = np.zeros(xpad.shape, dtype=dout.dtype)
-        taken = np.zeros(out.shape, dtype=bool)  # window already routed its gradient
-        hit = np.empty(out.shape, dtype=bool)
-        for win, dwin in zip(_windows(xpad, g), _windows(dxpad, g)):
-            np.equal(win, out, out=hit)
-            np.greater(hit, taken, out=hit)     # hit and not taken: first max only
-            taken |= hit
+    def backward(dout):  # d max / d x = 1 at the winning position of the window, 0 elsewhere
+        # one scatter per offset: window element k gets dout where offset k won
+        # (``*_like``: dx gets the input's memory layout, e.g. channel-major after a conv)
+        dxpad = np.empty_like(xpad) if g.tiling else np.zeros_like(xpad)
+        hit = np.empty(idx.shape, dtype=bool)
+        for k, dwin in enumerate(_windows(dxpad, g)):
+            np.equal(idx, k, out=hit)
             if g.overlapping:
                 dwin += dout * hit
             else:                               # each pixel lies in one window: assign
@@ -108,7 +117,8 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
 # --------------------------------------------------------------------------
 class _Geometry(NamedTuple):
     """Kernel (kh, kw), stride (sh, sw), padding (ph, pw), output (Ho, Wo);
-    overlapping: some pixel lies in more than one window (stride < kernel)."""
+    overlapping: some pixel lies in more than one window (stride < kernel);
+    tiling: the windows cover every (padded) pixel exactly once (stride = kernel, no remainder)."""
     kh: int
     kw: int
     sh: int
@@ -118,6 +128,7 @@ class _Geometry(NamedTuple):
     Ho: int
     Wo: int
     overlapping: bool
+    tiling: bool
 
 
 def _windows(xpad: np.ndarray, g: _Geometry) -> Iterator[np.ndarray]:
@@ -182,4 +193,5 @@ def _geometry(x: np.ndarray, kernel_size: object, stride: object, padding: objec
     if Ho < 1 or Wo < 1:
         raise ValueError(f"{op}: no output: input {H}x{W} with padding {ph}x{pw} is smaller "
                          f"than the {kh}x{kw} kernel (output would be {Ho}x{Wo})")
-    return _Geometry(kh, kw, sh, sw, ph, pw, Ho, Wo, sh < kh or sw < kw)
+    tiling = (sh, sw) == (kh, kw) and (H + 2 * ph, W + 2 * pw) == (Ho * kh, Wo * kw)
+    return _Geometry(kh, kw, sh, sw, ph, pw, Ho, Wo, sh < kh or sw < kw, tiling)
