@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import runpy
 import subprocess
 import sys
@@ -244,6 +245,33 @@ def test_ctrl_c_while_saving_still_leaves_the_finished_epoch(tmp_path, monkeypat
     monkeypatch.setattr(train_cmd, "save_checkpoint", interrupted_once)
     assert train(tmp_path / "run", "--epochs", "3") == 130
     assert tinynet.load(tmp_path / "run" / "model.npz")["epoch"] == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_a_real_ctrl_c_exits_130_with_a_loadable_checkpoint(tmp_path):
+    import signal
+    import time
+    out = tmp_path / "run"
+    env = dict(os.environ, TINYNET_DATA=str(tmp_path / "empty-data-root"))
+    # --no-download: the child process has none of this file's monkeypatches
+    child = subprocess.Popen([sys.executable, "-m", "tinynet", "train", *TINY, "--epochs",
+                              "1000", "--out", str(out)], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "model.npz").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (out / "model.npz").exists(), "no checkpoint within 60 s"
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    ckpt = tinynet.load(out / "model.npz")
+    assert 1 <= ckpt["epoch"] < 1000
+    assert len(json.loads((out / "metrics.json").read_text())["history"]["epoch"]) >= 1
 
 
 def test_train_on_an_existing_run_of_ours_overwrites_it(tmp_path):
