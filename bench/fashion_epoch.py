@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
 import tinynet
 import tinynet.nn as nn

@@ -12,7 +12,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "GradcheckError", "numerical_gradient"]
 
 
 class GradcheckError(AssertionError):
@@ -63,15 +63,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
         analytic = np.zeros(x.shape) if x.grad is None else x.grad
         flat = x.data.reshape(-1)  # a view: nudging it nudges x
         if x.size <= max_elements:
-            numeric = np.zeros(x.size)
-            for k in range(x.size):
-                orig = flat[k]
-                flat[k] = orig + eps
-                hi = loss()
-                flat[k] = orig - eps
-                lo = loss()
-                flat[k] = orig
-                numeric[k] = (hi - lo) / (2 * eps)
+            numeric = numerical_gradient(loss, flat, eps)
             _compare(i, x.shape, analytic.reshape(-1), numeric, atol, rtol, "element")
         else:
             got, want = [], []
@@ -87,6 +79,24 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
                 want.append((hi - lo) / (2 * eps))
             _compare(i, x.shape, np.array(got), np.array(want), atol, rtol, "direction")
     return True
+
+
+def numerical_gradient(loss: Callable[[], float], flat: np.ndarray, eps: float) -> np.ndarray:
+    """dL/dflat[k] ~ (L(flat[k] + eps) - L(flat[k] - eps)) / (2 eps) for every k.
+
+    ``flat`` must be a 1-D view of the input that ``loss`` reads, so nudging it nudges
+    the input; each element is restored after its two evaluations.
+    """
+    numeric = np.zeros(flat.size)
+    for k in range(flat.size):
+        orig = flat[k]
+        flat[k] = orig + eps
+        hi = loss()
+        flat[k] = orig - eps
+        lo = loss()
+        flat[k] = orig
+        numeric[k] = (hi - lo) / (2 * eps)
+    return numeric
 
 
 def _compare(i: int, shape: tuple, analytic: np.ndarray, numeric: np.ndarray,

@@ -25,6 +25,7 @@ from . import nn
 from .nn import functional as F
 from .nn.functional.conv import conv2d
 from .nn.functional.pooling import avg_pool2d, max_pool2d
+from .gradcheck import numerical_gradient
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 
@@ -69,16 +70,7 @@ def check_case(case: Case, seed: int = 0) -> CaseResult:
     worst, passed, detail = 0.0, True, ""
     for k, t in enumerate(case.leaves):
         analytic = np.zeros(t.shape) if t.grad is None else t.grad.reshape(t.shape)
-        numeric = np.empty(t.size)
-        flat = t.data.reshape(-1)
-        for i in range(t.size):
-            orig = flat[i]
-            flat[i] = orig + EPS
-            hi = loss()
-            flat[i] = orig - EPS
-            lo = loss()
-            flat[i] = orig
-            numeric[i] = (hi - lo) / (2 * EPS)
+        numeric = numerical_gradient(loss, t.data.reshape(-1), EPS)
         a = analytic.reshape(-1)
         err = np.abs(a - numeric)
         # relative to the leaf's largest gradient; at least atol, so a gradient that is

@@ -23,7 +23,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import zipfile
 from pathlib import Path
 from typing import Any, Union
@@ -31,6 +30,7 @@ from typing import Any, Union
 import numpy as np
 
 from .tensor import Tensor
+from ._atomic import atomic_open
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -117,25 +117,8 @@ def save(obj: Any, path: Union[str, os.PathLike]) -> None:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "save: path is a directory, not a file name",
                                 str(path))
-    tmp = directory / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    # 0o666 minus the umask: the checkpoint gets the permissions of any new file
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, members)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable
-        dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    with atomic_open(path, "wb") as f:
+        _write_npz(f, members)
 
 
 # --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import weakref
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 

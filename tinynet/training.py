@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 import numpy as np
 
 from . import nn, optim
+from ._atomic import atomic_open
 from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
 from .data.datasets import FashionMNIST, MNIST
 from .models import build_cnn, cnn_config
@@ -392,18 +393,8 @@ def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train:
 # --------------------------------------------------------------------------
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and a rename: never half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # 0o666 minus the umask: the permissions any new file gets
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "w") as f:
+        f.write(text)
 
 
 def metrics_csv(history: Mapping[str, Sequence[float]], columns: Sequence[str] = METRIC_COLUMNS,

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from ..models import describe_cnn
+from .._atomic import atomic_open
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..training import (METRIC_COLUMNS, TrainingError, check_output_dir, fit,
                         is_tinynet_csv, is_tinynet_json, load_data, make_output_dir,
@@ -259,12 +259,7 @@ def plot(results: dict[str, dict[str, Any]], path: Path) -> bool:
     fig.suptitle(f"Dropout against overfitting: {settings['train_size']} training images, "
                  f"seed {settings['seed']}")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, format="png",
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, format="png",
                     metadata={"Software": PNG_MARKER.decode(), "Title": "dropout comparison"})
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return True

@@ -181,7 +181,7 @@ def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
     d = np.round(gy_van / gh).astype(int)
     out = [
         f"dropout with p = {p:g}",
-        f"  p is the probability of DROPPING a unit (tinynet and PyTorch); the course's keep",
+        "  p is the probability of DROPPING a unit (tinynet and PyTorch); the course's keep",
         f"  probability is 1 - p = {keep:g}. So the course's keep = 0.8 is tinynet's p = 0.2.",
         "",
         "mask: D_ij ~ Bernoulli(1 - p), drawn fresh for every forward in training mode:",

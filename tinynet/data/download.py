@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import socket
-import tempfile
 import threading
 import time
 import urllib.error
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
+from .._atomic import atomic_open
 from .idx import DatasetError
 
 __all__ = ["MIRRORS", "MD5", "DEFAULT_TIMEOUT", "DownloadError", "ChecksumError",
@@ -121,30 +120,24 @@ def download_file(url: str, dest: Path, md5: Optional[str], timeout: float = DEF
     except OSError as e:
         response.close()
         raise DownloadError(f"cannot create {dest.parent}: {e}", f"cannot create folder: {e}")
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with response, os.fdopen(fd, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name,
-                      disable=not progress, leave=False) as bar:
-                while True:
-                    try:
-                        chunk = response.read(_CHUNK)
-                    except (OSError, ValueError, http.client.HTTPException) as e:  # timeout, reset
-                        raise DownloadError(f"{url}: transfer failed ({e})",
-                                            f"transfer failed ({e})") from None
-                    if not chunk:
-                        break
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
+    with response, atomic_open(dest, "wb") as out:  # a failed check leaves no file
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name,
+                  disable=not progress, leave=False) as bar:
+            while True:
+                try:
+                    chunk = response.read(_CHUNK)
+                except (OSError, ValueError, http.client.HTTPException) as e:  # timeout, reset
+                    raise DownloadError(f"{url}: transfer failed ({e})",
+                                        f"transfer failed ({e})") from None
+                if not chunk:
+                    break
+                out.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
         if md5 is not None and digest.hexdigest() != md5:
             raise ChecksumError(f"{url}: MD5 {digest.hexdigest()} does not match the "
                                 f"published {md5}; the download was discarded")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def download_files(name: str, filenames: Iterable[str], root: Path,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Union
 
 import numpy as np
+
+from .._atomic import atomic_open
 
 __all__ = ["DatasetError", "DatasetNotFoundError", "read_idx", "write_idx"]
 
@@ -124,12 +125,5 @@ def write_idx(path: PathLike, array: np.ndarray) -> None:
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` via a temporary file and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        f.write(payload)

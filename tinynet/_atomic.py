@@ -1,0 +1,48 @@
+"""Write a file so that readers see either the old file or the complete new one, never half.
+
+Everything tinynet writes for a user -- checkpoints, metrics, plots, downloads, IDX files --
+goes through :func:`atomic_open`: the data goes to a temporary file in the same folder,
+which is flushed to disk and then renamed over the target in one step (``os.replace``).
+If anything fails on the way, the temporary file is removed and the target is untouched.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator, Union
+
+__all__ = ["atomic_open"]
+
+
+@contextlib.contextmanager
+def atomic_open(path: Union[str, os.PathLike], mode: str = "wb") -> Iterator[IO]:
+    """``with atomic_open(path, "wb") as f: f.write(...)`` -- ``path`` appears only on success.
+
+    ``mode`` is ``"wb"`` or ``"w"`` (text, UTF-8, no newline translation).  The new file
+    gets the permissions of any new file (0o666 minus the umask).
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0o600; give it a normal file's mode
+        kwargs = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable
+        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
