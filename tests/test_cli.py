@@ -467,3 +467,28 @@ def test_demo_runs(demo, monkeypatch, capsys):
                 "train_mnist_cnn.py": "epoch 1: train loss",
                 "dropout_overfitting.py": "train-test gap"}[demo]
     assert expected in out
+
+
+def test_a_loss_that_becomes_nan_stops_train_naming_epoch_and_batch(tmp_path, monkeypatch, capsys):
+    """Guard rail: a diverging run stops at once with the epoch and batch, exit 2, and the
+    checkpoint of the last finished epoch is what stays on disk."""
+    real_forward = tinynet.nn.Linear.forward
+    calls = {"n": 0}
+    batches_per_epoch = -(-200 // 50)
+
+    def poisoned(self, x):
+        out = real_forward(self, x)
+        if self.out_features == 10 and tinynet.is_grad_enabled():
+            calls["n"] += 1
+            if calls["n"] == batches_per_epoch + 3:  # epoch 2, batch 3
+                return out * float("nan")
+        return out
+
+    monkeypatch.setattr(tinynet.nn.Linear, "forward", poisoned)
+    out = tmp_path / "run"
+    code = main(["train", "--epochs", "3", "--train-size", "200", "--batch-size", "50",
+                 "--quiet", "--no-download", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "epoch 2, batch 3" in err[0] and "nan" in err[0]
+    assert tinynet.load(out / "model.npz")["epoch"] == 1

@@ -37,6 +37,7 @@ from . import nn, optim
 from ._atomic import atomic_open
 from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
 from .data.datasets import FashionMNIST, MNIST
+from .guards import NonFiniteLossError, check_finite
 from .models import build_cnn, cnn_config
 from .random import generator, get_rng_state, set_rng_state
 from .serialization import CheckpointError, load, save
@@ -300,12 +301,14 @@ def _accuracy(logits: np.ndarray, labels: np.ndarray) -> int:
 
 
 def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optimizer,
-                    augment: int = 0, desc: str = "", progress: bool = True
-                    ) -> tuple[float, float]:
+                    augment: int = 0, desc: str = "", progress: bool = True,
+                    epoch: int = 1) -> tuple[float, float]:
     """One pass over ``loader`` with a gradient step per batch.
 
     Returns the mean loss and the accuracy over the epoch's batches, measured on
     the fly in training mode (dropout active, weights changing as it goes).
+    A loss that becomes NaN or infinite stops training (TrainingError naming the
+    epoch and batch) before the bad step reaches the weights.
     """
     from tqdm import tqdm  # a dependency of tinynet; imported here to keep import time low
 
@@ -315,16 +318,20 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optim
     start = time.perf_counter()
     with tqdm(total=len(loader), desc=desc, unit="batch", leave=False, file=sys.stderr,
               disable=not progress, dynamic_ncols=True) as bar:
-        for images, labels in loader:
+        for batch, (images, labels) in enumerate(loader, 1):
             if augment:
                 images = Tensor(random_shift(images.data, augment))
             logits = model(images)
             loss = loss_fn(logits, labels)
+            try:
+                value = check_finite(loss, epoch, batch)
+            except NonFiniteLossError as e:
+                raise TrainingError(str(e)) from None
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             n = len(labels)
-            total_loss += loss.item() * n
+            total_loss += value * n
             correct += _accuracy(logits.data, labels.data)
             seen += n
             bar.update(1)
@@ -372,7 +379,8 @@ def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train:
             group["lr"] = lr
         desc = f"{label}epoch {epoch:>{width}}/{epochs}"
         train_loss, train_acc = train_one_epoch(run.model, loader, run.optimizer,
-                                                cfg.get("augment", 0), desc, progress)
+                                                cfg.get("augment", 0), desc, progress,
+                                                epoch=epoch)
         if eval_train:
             train_loss, train_acc = evaluate(run.model, data.x_train, data.y_train)
         test_loss, test_acc = evaluate(run.model, data.x_test, data.y_test)
