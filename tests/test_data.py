@@ -562,3 +562,10 @@ def test_tensor_dataset_checks():
         TensorDataset()
     with pytest.raises(TypeError, match="__len__"):
         DataLoader(42)
+
+
+def test_fallback_notice_is_printed_once_for_both_splits(tmp_path, capsys):
+    root = tmp_path / "nothing-here"
+    load_dataset("mnist", train=True, root=root, download=False)
+    load_dataset("mnist", train=False, root=root, download=False)
+    assert capsys.readouterr().err.count("embedded") == 1

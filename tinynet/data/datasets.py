@@ -236,6 +236,9 @@ def load_embedded_mnist(train: bool = True) -> MNIST:
     return MNIST.from_arrays(images, labels, train, "embedded")
 
 
+_announced: set[tuple[Path, str]] = set()
+
+
 def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
                  download: bool = True, verbose: bool = True) -> ImageDataset:
     """``MNIST`` or ``FashionMNIST`` by name ('mnist' or 'fashion-mnist'), as the CLI uses it.
@@ -254,8 +257,9 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
         if name != "mnist":
             raise
     folder = default_root(name) if root is None else Path(root).expanduser()
-    if verbose:
-        why = "and no network" if download else "(download=False)"
+    why = "and no network" if download else "(download=False)"
+    if verbose and (folder, why) not in _announced:  # once: train and test both land here
+        _announced.add((folder, why))
         print(f"tinynet: no MNIST files in {_short(folder)} {why}; using the 5,000 embedded "
               f"digits (4,000 train / 1,000 test)", file=sys.stderr)
     return load_embedded_mnist(train)
