@@ -1,4 +1,4 @@
-"""Run every ```python block in docs/*.md, so the docs cannot drift from the code.
+"""Run every ```python block in docs/*.md and README.md, so the docs cannot drift from the code.
 
 The blocks of one file share a namespace and run in order (one test per file).  A
 ```text block that directly follows a python block (nothing but blank lines between)
@@ -42,7 +42,7 @@ def _norm(s: str) -> list[str]:
     return [ln.rstrip() for ln in s.strip("\n").splitlines()]
 
 
-DOC_FILES = sorted(DOCS.glob("*.md"))
+DOC_FILES = sorted(DOCS.glob("*.md")) + [DOCS.parent / "README.md"]
 
 
 @pytest.mark.parametrize("path", DOC_FILES, ids=[p.name for p in DOC_FILES])
