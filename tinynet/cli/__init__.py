@@ -38,9 +38,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ..training import TrainingError  # data, checkpoint and loop errors: one line too
+
     try:
         return int(args.func(args) or 0)
-    except CLIError as e:
+    except (CLIError, TrainingError) as e:
         print(f"tinynet: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

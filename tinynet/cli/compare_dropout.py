@@ -28,7 +28,7 @@ from typing import Any
 from ..models import describe_cnn
 from .._atomic import atomic_open
 from ..random import get_rng_state, manual_seed, set_rng_state
-from ..training import (METRIC_COLUMNS, TrainingError, check_output_dir, fit,
+from ..training import (METRIC_COLUMNS, check_output_dir, fit,
                         is_tinynet_csv, is_tinynet_json, load_data, make_output_dir,
                         metrics_csv, new_run, atomic_write_text)
 from . import CLIError
@@ -114,13 +114,6 @@ def summarise(history: dict[str, list]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except TrainingError as e:
-        raise CLIError(str(e)) from None
-
-
-def _run(args: argparse.Namespace) -> int:
     if args.dropout == 0 and args.conv_dropout == 0:
         raise CLIError("--dropout and --conv-dropout are both 0: the two runs would be the "
                        "same; give a dropout probability > 0")

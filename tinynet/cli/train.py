@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from ..models import describe_cnn
 from ..random import manual_seed
-from ..training import (METRIC_COLUMNS, METRICS_FORMAT, TrainingError,
+from ..training import (METRIC_COLUMNS, METRICS_FORMAT,
                         check_output_dir, fit, is_tinynet_checkpoint, is_tinynet_csv,
                         is_tinynet_json, load_checkpoint, load_data, make_output_dir,
                         new_run, resume_run, save_checkpoint, write_metrics)
@@ -114,13 +114,6 @@ def _check_resume_flags(args: argparse.Namespace, config: dict[str, Any]) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except TrainingError as e:
-        raise CLIError(str(e)) from None
-
-
-def _run(args: argparse.Namespace) -> int:
     # 1. Work out the run's settings and check everything before touching any file.
     ckpt: Optional[dict[str, Any]] = None
     if args.resume is not None:
