@@ -503,3 +503,12 @@ def test_retained_grad_accumulates_like_a_leaf():
     loss.backward(retain_graph=True)
     loss.backward()
     np.testing.assert_allclose(h.grad, 2 * 2 * h.data)
+
+
+def test_a_backward_rule_returning_the_wrong_shape_is_an_error_not_a_silent_broadcast():
+    import tinynet as tn
+    from tinynet.tensor import record
+    x = tn.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    out = record("broken", x.data * 2, (x,), lambda g: (g.sum(axis=0, keepdims=True),))
+    with pytest.raises(RuntimeError, match=r"shape \(1, 2\) reached a leaf of shape \(2, 2\)"):
+        out.sum().backward()

@@ -631,8 +631,10 @@ class Tensor:
 
 def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
     """leaf.grad += g (the first time: a fresh copy in the leaf's dtype)."""
-    if g.shape != leaf.data.shape:  # a rule returned a broadcastable shape
-        g = np.broadcast_to(g, leaf.data.shape)
+    if g.shape != leaf.data.shape:  # a backward rule broke its contract: fail loudly
+        raise RuntimeError(f"backward(): a gradient of shape {g.shape} reached a leaf of "
+                           f"shape {leaf.data.shape}; the op's backward must return each "
+                           f"input's exact shape")
     if leaf.grad is None:
         leaf.grad = np.array(g, dtype=leaf.data.dtype, copy=True)
     else:

@@ -7,6 +7,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import init
+from .functional._args import pair
 from .functional.conv import conv2d
 from .module import Module, _check_input
 from .parameter import Parameter
@@ -14,17 +15,6 @@ from .parameter import Parameter
 __all__ = ["Conv2d"]
 
 IntOrPair = Union[int, tuple[int, int]]
-
-
-def _pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints -> a checked pair (PyTorch's ``_pair``)."""
-    pair = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                             for v in pair):
-        raise TypeError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in pair):
-        raise ValueError(f"{layer}: {name} must be >= {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 class Conv2d(Module):
@@ -55,9 +45,9 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: out_channels ({out_channels}) must be divisible by "
                              f"groups ({groups})")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2d", "stride", stride, 1)
-        self.dilation = _pair("Conv2d", "dilation", dilation, 1)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1, "Conv2d")
+        self.stride = pair(stride, "stride", 1, "Conv2d")
+        self.dilation = pair(dilation, "dilation", 1, "Conv2d")
         self.groups = int(groups)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
@@ -68,7 +58,7 @@ class Conv2d(Module):
                                  f"convolutions (stride={self.stride})")
             self.padding: Union[str, tuple[int, int]] = padding
         else:
-            self.padding = _pair("Conv2d", "padding", padding, 0)
+            self.padding = pair(padding, "padding", 0, "Conv2d")
 
         kh, kw = self.kernel_size
         self.weight = Parameter(np.empty((self.out_channels, self.in_channels // self.groups,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
-from .conv import _pair
+from .functional._args import pair
 from .functional.pooling import avg_pool2d, max_pool2d
 from .module import Module
 
@@ -21,9 +21,9 @@ class _Pool2d(Module):
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
-        self._k = _pair(name, "kernel_size", kernel_size, 1)
-        self._s = _pair(name, "stride", self.stride, 1)
-        self._p = _pair(name, "padding", padding, 0)
+        self._k = pair(kernel_size, "kernel_size", 1, name)
+        self._s = pair(self.stride, "stride", 1, name)
+        self._p = pair(padding, "padding", 0, name)
         if any(2 * p > k for p, k in zip(self._p, self._k)):
             raise ValueError(f"{name}: padding {padding!r} must be at most half of "
                              f"kernel_size {kernel_size!r}")

@@ -35,6 +35,8 @@ import numpy as np
 
 from tinynet.tensor import Tensor, record
 
+from ._args import pair
+
 IntPair = Union[int, tuple[int, int]]
 
 __all__ = ["conv2d", "im2col", "col2im"]
@@ -242,17 +244,6 @@ def _check_tensor(t: object, name: str) -> Tensor:
     return t
 
 
-def _pair(v: object, name: str, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints, each >= minimum, as a pair."""
-    vals = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    if len(vals) != 2 or any(isinstance(e, bool) or not isinstance(e, (int, np.integer))
-                             for e in vals):
-        raise TypeError(f"conv2d: {name} must be an int or a pair of ints, got {v!r}")
-    if any(e < minimum for e in vals):
-        raise ValueError(f"conv2d: {name} must be >= {minimum}, got {v!r}")
-    return int(vals[0]), int(vals[1])
-
-
 def _geometry(x: np.ndarray, w: np.ndarray, bias: Optional[Tensor], stride: object,
               padding: object, dilation: object, groups: object) -> _Geometry:
     """Validate the arguments of conv2d and work out every size."""
@@ -282,8 +273,8 @@ def _geometry(x: np.ndarray, w: np.ndarray, bias: Optional[Tensor], stride: obje
                              f"got {bias.shape}")
         if bias.dtype != x.dtype:
             raise TypeError(f"conv2d: bias dtype {bias.dtype} differs from input dtype {x.dtype}")
-    sh, sw = _pair(stride, "stride", 1)
-    dh, dw = _pair(dilation, "dilation", 1)
+    sh, sw = pair(stride, "stride", 1, "conv2d")
+    dh, dw = pair(dilation, "dilation", 1, "conv2d")
     if isinstance(padding, str):
         if padding == "valid":
             pt = pb = pl = pr = 0
@@ -299,7 +290,7 @@ def _geometry(x: np.ndarray, w: np.ndarray, bias: Optional[Tensor], stride: obje
             raise ValueError(f"conv2d: padding must be an int, a pair of ints, 'valid' or "
                              f"'same', got {padding!r}")
     else:
-        pt, pl = _pair(padding, "padding", 0)
+        pt, pl = pair(padding, "padding", 0, "conv2d")
         pb, pr = pt, pl
     Hp, Wp = H + pt + pb, W + pl + pr
     Ho = (Hp - dh * (HH - 1) - 1) // sh + 1

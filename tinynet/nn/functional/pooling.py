@@ -15,6 +15,8 @@ import numpy as np
 
 from tinynet.tensor import Tensor, record
 
+from ._args import pair
+
 IntPair = Union[int, tuple[int, int]]
 
 __all__ = ["max_pool2d", "avg_pool2d"]
@@ -168,22 +170,12 @@ def _check_input(t: object, op: str) -> Tensor:
     return t
 
 
-def _pair(v: object, name: str, minimum: int, op: str) -> tuple[int, int]:
-    vals = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    if len(vals) != 2 or any(isinstance(e, bool) or not isinstance(e, (int, np.integer))
-                             for e in vals):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
-    if any(e < minimum for e in vals):
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {v!r}")
-    return int(vals[0]), int(vals[1])
-
-
 def _geometry(x: np.ndarray, kernel_size: object, stride: object, padding: object,
               op: str) -> _Geometry:
     """Validate the pooling arguments and work out the output size."""
-    kh, kw = _pair(kernel_size, "kernel_size", 1, op)
-    sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", 1, op)
-    ph, pw = _pair(padding, "padding", 0, op)
+    kh, kw = pair(kernel_size, "kernel_size", 1, op)
+    sh, sw = (kh, kw) if stride is None else pair(stride, "stride", 1, op)
+    ph, pw = pair(padding, "padding", 0, op)
     if ph > kh // 2 or pw > kw // 2:
         raise ValueError(f"{op}: padding {(ph, pw)} must be at most half the kernel "
                          f"size {(kh, kw)}")
