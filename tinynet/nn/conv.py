@@ -77,10 +77,9 @@ class Conv2d(Module):
             init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
 
     def forward(self, input: Any) -> Any:
-        name = f"Conv2d({self.extra_repr()})"
-        _check_input(name, input)
+        _check_input("Conv2d", input)
         if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            raise ValueError(f"{name}: expected input of shape (N, {self.in_channels}, H, W) "
+            raise ValueError(f"Conv2d({self.extra_repr()}): expected input of shape (N, {self.in_channels}, H, W) "
                              f"or unbatched ({self.in_channels}, H, W), got {input.shape}")
         return conv2d(input, self.weight, self.bias, self.stride, self.padding,
                       self.dilation, self.groups)

@@ -23,12 +23,13 @@ contiguous runs):
   there ``cols`` has only HH*WW rows, and the output side (F rows, copied with
   runs ``Ho*Wo`` long instead of ``Wo``) costs more than im2col saves
   (measured: 1.3 -> 1.1 ms for 1->8 channels, 5.5 -> 4.5 ms for 1->32).
-* Big temporaries that stay inside this file reuse one buffer from call to
-  call (:func:`_scratch`) instead of fresh memory.
+* Big temporaries are plain ``np.empty`` arrays.  ``tinynet._malloc`` keeps freed
+  blocks in glibc's heap, so a new array reuses the memory of the last one (no page
+  faults) and is usually still in cache: measured ~6% faster per training step than
+  keeping one buffer per temporary alive between calls.
 """
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple, Optional, Union
 
 import numpy as np
@@ -81,14 +82,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
     # forward: out = W_mat @ cols, one product (batched over groups)
     cols = im2col(xd, g)                                    # (C*HH*WW, N*Ho*Wx)
     w_mat = w.data.reshape(G, F // G, K)                    # (G, F/G, C/G*HH*WW)
-    out_mat = np.matmul(w_mat, cols.reshape(G, K, -1),      # (G, F/G, N*Ho*Wx)
-                        out=_scratch("out_mat", (G, F // G, g.N * g.Ho * g.Wx), xd.dtype))
+    out_mat = np.matmul(w_mat, cols.reshape(G, K, -1))      # (G, F/G, N*Ho*Wx)
+    if bias is not None:  # on the rows, before the transposing copy: 2x faster than during it
+        out_mat.reshape(F, -1)[...] += bias.data[:, None]
     out_cm = out_mat.reshape(F, g.N, g.Ho, g.Wx)[:, :, :, :g.Wo]  # drop filler columns
     out = np.empty((g.N, F, g.Ho, g.Wo), dtype=xd.dtype)
-    if bias is None:
-        np.copyto(out, out_cm.transpose(1, 0, 2, 3))
-    else:
-        np.add(out_cm.transpose(1, 0, 2, 3), bias.data[:, None, None], out=out)
+    np.copyto(out, out_cm.transpose(1, 0, 2, 3))
 
     w_data = w.data
     saved_cols = cols if w.requires_grad else None  # only dW needs cols
@@ -98,15 +97,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
         # dout: (N, F, Ho, Wo).  out = W_mat @ cols + b  =>
         #   dW = dout_mat @ cols^T,  db = sum of dout over n, i, j,  dcols = W_mat^T @ dout_mat
         dout = dout[None] if unbatched else dout
-        dout_mat = _scratch("dout_mat", (F, g.N, g.Ho, g.Wx), dout.dtype)
+        dout_mat = np.empty((F, g.N, g.Ho, g.Wx), dtype=dout.dtype)
         dout_mat[:, :, :, :g.Wo] = dout.transpose(1, 0, 2, 3)
         dout_mat[:, :, :, g.Wo:] = 0                        # filler columns: no gradient
         dout_mat = dout_mat.reshape(G, F // G, -1)          # (G, F/G, N*Ho*Wx)
         dx = dw = db = None
         if x.requires_grad:
             w_mat = w_data.reshape(G, F // G, K)
-            dcols = np.matmul(w_mat.transpose(0, 2, 1), dout_mat,   # (G, K, N*Ho*Wx)
-                              out=_scratch("dcols", (G, K, dout_mat.shape[-1]), dout.dtype))
+            dcols = np.matmul(w_mat.transpose(0, 2, 1), dout_mat)   # (G, K, N*Ho*Wx)
             dx = col2im(dcols.reshape(G * K, -1), g)
             dx = dx[0] if unbatched else dx
         if w.requires_grad:
@@ -183,8 +181,7 @@ def im2col(x: np.ndarray, g: _Geometry) -> np.ndarray:
         cols[(c, a, b), (n, i, j)] = xpad[n, c, i*sh + a*dh, j*sw + b*dw]
     One strided copy per kernel offset (a, b).
     """
-    xpad = _scratch("xpad", (g.C, g.N, g.Hq, g.Wq), x.dtype)   # channel-major
-    xpad.fill(0)
+    xpad = np.zeros((g.C, g.N, g.Hq, g.Wq), dtype=x.dtype)   # channel-major
     xpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x.transpose(1, 0, 2, 3)
     cols = np.empty((g.C, g.HH, g.WW, g.N, g.Ho, g.Wx), dtype=x.dtype)
     for a in range(g.HH):
@@ -200,8 +197,7 @@ def col2im(dcols: np.ndarray, g: _Geometry) -> np.ndarray:
     collects the gradients of all the windows that contain it (one strided add
     per kernel offset; the padding's share is dropped).
     """
-    dxpad = _scratch("dxpad", (g.C, g.N, g.Hq, g.Wq), dcols.dtype)
-    dxpad.fill(0)
+    dxpad = np.zeros((g.C, g.N, g.Hq, g.Wq), dtype=dcols.dtype)
     dcols = dcols.reshape(g.C, g.HH, g.WW, g.N, g.Ho, g.Wx)
     for a in range(g.HH):
         for b in range(g.WW):
@@ -210,27 +206,6 @@ def col2im(dcols: np.ndarray, g: _Geometry) -> np.ndarray:
     dx = np.empty((g.N, g.C, g.H, g.W), dtype=dcols.dtype)
     np.copyto(dx, dxpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W].transpose(1, 0, 2, 3))
     return dx
-
-
-# Big temporaries that never leave this file (the padded input, the product
-# before it is transposed, the backward's matrices) are reused from call to
-# call: the first write to a fresh multi-megabyte numpy array page-faults every
-# 4 KiB, which can cost more than the copy itself.  One buffer per name and
-# thread, grown to the largest size asked for.
-_scratch_buffers = threading.local()
-
-
-def _scratch(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """An uninitialised array of ``shape`` backed by the reusable buffer ``name``.
-
-    Valid only until the next request for the same name: never return it or save it.
-    """
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    buf = getattr(_scratch_buffers, name, None)
-    if buf is None or buf.nbytes < nbytes:
-        buf = np.empty(nbytes, dtype=np.uint8)
-        setattr(_scratch_buffers, name, buf)
-    return buf[:nbytes].view(dtype).reshape(shape)
 
 
 # --------------------------------------------------------------------------
