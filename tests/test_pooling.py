@@ -137,6 +137,28 @@ def test_max_ties_match_torch():
         np.testing.assert_array_equal(xt.grad, xr.grad.numpy())
 
 
+def test_max_nan_and_minus_inf_route_the_gradient_as_torch():
+    # torch takes a pixel when x > max or isnan(x), scanning only real pixels: the
+    # last NaN of a window wins, and an all -inf window never sends its gradient to padding
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 7, 7))
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[0, 0, :3, :3] = -np.inf
+    x[1, 2, 2:5, 2:5] = -np.inf
+    x[1, 1, :, :] = np.nan
+    for k, s, p in [(2, None, 0), (3, 1, 1), (3, 2, 1), (2, 1, 1), (3, 3, 0)]:
+        xt, xr = _t(x, True), torch.tensor(x, requires_grad=True)
+        out = max_pool2d(xt, k, s, p)
+        ref = torch.nn.functional.max_pool2d(xr, k, s, p)
+        np.testing.assert_array_equal(out.data, ref.detach().numpy())
+        g = rng.standard_normal(out.shape)
+        out.backward(g)
+        ref.backward(torch.tensor(g))
+        np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-12, atol=1e-12,
+                                   err_msg=f"k={k} s={s} p={p}")  # overlaps: sums may round apart
+
+
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("x,args,exc,match", [
     (_rand((4, 4), 0), (2,), ValueError, "input must be"),
