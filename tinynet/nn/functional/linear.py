@@ -39,7 +39,7 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     x, W = input.data, weight.data
     out = x @ W.T
     if bias is not None:
-        out = out + bias.data
+        out += bias.data  # in place: out is a fresh array (promotion was ruled out above)
 
     def backward(g):
         # Flatten the batch dims: X (n, in), G (n, out), so dW is one matrix product.
