@@ -27,6 +27,14 @@ contiguous runs):
   blocks in glibc's heap, so a new array reuses the memory of the last one (no page
   faults) and is usually still in cache: measured ~6% faster per training step than
   keeping one buffer per temporary alive between calls.
+
+Measured slower on the reference CNN's training step (same-process A/B), so not used:
+computing every position of the padded grid, so that each window is a single run
+over the whole batch (the copies get ~2x faster, but the products do 15% more work);
+returning the output channel-major as a transposed view, which saves the transposing
+copies but slows the ops that follow (+3%); one product per image, so the output needs
+no transpose (about even); a channels-last shifted-matmul, an NHWC im2col and Winograd
+F(2x2, 3x3) (7-17% slower).
 """
 from __future__ import annotations
 
