@@ -100,6 +100,11 @@ def test_unary(name):
     _compare(UNARY[name], x)
 
 
+def test_relu_at_nan_and_infinities():
+    # torch: relu(NaN) = NaN and its gradient passes through (NaN <= 0 is False)
+    _compare(lambda m, x: m.relu(x), np.array([np.nan, -np.inf, -1.0, 0.0, 2.0, np.inf]))
+
+
 def test_sigmoid_extremes():
     _compare(lambda m, x: m.sigmoid(x), np.array([-800.0, -30.0, 0.0, 30.0, 800.0]))
 

@@ -83,12 +83,12 @@ def sigmoid(x: Tensor) -> Tensor:
 
 @tensor_method
 def relu(x: Tensor) -> Tensor:
-    """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+    """max(x, 0); the gradient at 0 is 0, and NaN passes its gradient through, as in PyTorch."""
     # against an array of zeros, not the scalar 0: numpy's scalar-broadcast max is ~3x slower
     out = np.maximum(x.data, np.zeros_like(x.data))
 
-    def backward(g):  # d/dx relu(x) = 1 if x > 0 else 0
-        return (g * (out > 0),)
+    def backward(g):  # d/dx relu(x) = 0 if x <= 0 else 1   (NaN <= 0 is False: 1)
+        return (g * ~(out <= 0),)
     return record("relu", out, (x,), backward)
 
 
