@@ -23,6 +23,7 @@ computes exactly that, for its own ``f``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import weakref
 from typing import Any, Callable, Optional, Sequence, Union
@@ -189,6 +190,30 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return g.reshape(shape)
 
 
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _operands(a: "Tensor", b: "Tensor") -> tuple[np.ndarray, np.ndarray]:
+    """The arrays of ``a`` and ``b``, converted so a binary op gives PyTorch's result dtype.
+
+    numpy widens float32 with an int64 array, or with a 0-d float64 array, to float64;
+    PyTorch keeps float32: a float operand beats an integer one whatever their sizes,
+    and a 0-d tensor only sets the dtype if it is of a higher kind (bool < int < float)
+    than the tensors with dimensions.  Same dtypes (the usual case) pass through.
+    """
+    x, y = a.data, b.data
+    if x.dtype == y.dtype:
+        return x, y
+    kx, ky = _KIND_RANK.get(x.dtype.kind, 4), _KIND_RANK.get(y.dtype.kind, 4)
+    if kx != ky:
+        dt = x.dtype if kx > ky else y.dtype          # the higher kind wins
+    elif (x.ndim == 0) != (y.ndim == 0):
+        dt = y.dtype if x.ndim == 0 else x.dtype      # a 0-d operand does not widen
+    else:
+        return x, y                                   # numpy's promotion is PyTorch's
+    return (x if x.dtype == dt else x.astype(dt)), (y if y.dtype == dt else y.astype(dt))
+
+
 def _collect(root: Node) -> list[Node]:
     """All tape entries that ``root`` depends on, oldest first (iterative DFS)."""
     seen = {id(root)}
@@ -212,9 +237,20 @@ Number = Union[int, float, bool, np.number]
 
 
 def tensor_method(fn: Callable) -> Callable:
-    """Attach a function from ``tinynet/ops`` to Tensor, so ``exp(x)`` is also ``x.exp()``."""
+    """Attach a function from ``tinynet/ops`` to Tensor, so ``exp(x)`` is also ``x.exp()``.
+
+    The method is ``fn`` itself; the function returned (``tinynet.exp``) first checks
+    that its first argument is a Tensor, so ``tinynet.exp(ndarray)`` fails clearly.
+    """
     setattr(Tensor, fn.__name__, fn)
-    return fn
+
+    @functools.wraps(fn)
+    def checked(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{fn.__name__}: expected a Tensor, got {type(x).__name__}; "
+                            f"wrap arrays and numbers with tinynet.tensor(...)")
+        return fn(x, *args, **kwargs)
+    return checked
 
 
 class Tensor:
@@ -504,7 +540,8 @@ class Tensor:
     # ----------------------------------------------------------------------
     def __add__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
-        out = a.data + b.data
+        x, y = _operands(a, b)
+        out = x + y
 
         def backward(g):  # d(a+b)/da = 1, d(a+b)/db = 1
             return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
@@ -515,7 +552,8 @@ class Tensor:
 
     def __sub__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
-        out = a.data - b.data
+        x, y = _operands(a, b)
+        out = x - y
 
         def backward(g):  # d(a-b)/da = 1, d(a-b)/db = -1
             return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
@@ -526,11 +564,12 @@ class Tensor:
 
     def __mul__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
-        out = a.data * b.data
+        x, y = _operands(a, b)
+        out = x * y
 
         def backward(g):  # d(ab)/da = b, d(ab)/db = a
-            return (unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
-                    unbroadcast(g * a.data, b.shape) if b.requires_grad else None)
+            return (unbroadcast(g * y, a.shape) if a.requires_grad else None,
+                    unbroadcast(g * x, b.shape) if b.requires_grad else None)
         return record("mul", out, (a, b), backward)
 
     def __rmul__(self, other: Any) -> "Tensor":
@@ -538,11 +577,12 @@ class Tensor:
 
     def __truediv__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
-        out = a.data / b.data
+        x, y = _operands(a, b)
+        out = x / y
 
         def backward(g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            return (unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
-                    unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None)
+            return (unbroadcast(g / y, a.shape) if a.requires_grad else None,
+                    unbroadcast(-g * out / y, b.shape) if b.requires_grad else None)
         return record("div", out, (a, b), backward)
 
     def __rtruediv__(self, other: Any) -> "Tensor":
@@ -557,17 +597,20 @@ class Tensor:
 
     def __pow__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
-        out = a.data ** b.data
+        x, y = _operands(a, b)
+        out = x ** y
 
         def backward(g):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
             ga = gb = None
-            if a.requires_grad:
-                ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape)
-            if b.requires_grad:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    # where a == 0 the limit of a^b ln a is 0 (for b > 0), as PyTorch uses
-                    lg = np.where(a.data > 0, np.log(np.where(a.data > 0, a.data, 1)), 0)
-                gb = unbroadcast(g * out * lg, b.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if a.requires_grad:
+                    # b = 0: a^0 = 1 is constant, so 0 (also at a = 0, where 0 * 0^-1 is nan)
+                    ga = unbroadcast(np.where(y == 0, 0, g * y * x ** (y - 1)), a.shape)
+                if b.requires_grad:
+                    # a = 0, b >= 0: the limit of a^b ln a is 0; elsewhere (a < 0 too) the
+                    # formula, nan or inf included, as PyTorch
+                    gb = unbroadcast(np.where((x == 0) & (y >= 0), 0, g * out * np.log(x)),
+                                     b.shape)
             return ga, gb
         return record("pow", out, (a, b), backward)
 
@@ -582,7 +625,11 @@ class Tensor:
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up "
                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
-        out = a.data @ b.data
+        try:
+            out = a.data @ b.data
+        except ValueError:  # numpy's message speaks of "remapped shapes"
+            raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
+                             f"do not broadcast") from None
 
         def backward(g):  # C = AB:  dA = G B^T,  dB = A^T G
             if a.ndim == 2 and b.ndim == 2:  # plain matrices (the common case): the formula

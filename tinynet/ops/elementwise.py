@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..tensor import Tensor, record, tensor_method, unbroadcast
+from ..tensor import Tensor, _operands, is_grad_enabled, record, tensor_method, unbroadcast
 
 
 @tensor_method
@@ -96,10 +96,11 @@ def relu(x: Tensor) -> Tensor:
 def maximum(a: Tensor, b: Any) -> Tensor:
     """Elementwise max with broadcasting; at ties each side gets half the gradient (as PyTorch)."""
     b = Tensor._lift(b, a)
-    out = np.maximum(a.data, b.data)
+    x, y = _operands(a, b)
+    out = np.maximum(x, y)
 
     def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b]
-        wa = ((a.data > b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+        wa = ((x > y) + 0.5 * (x == y)).astype(g.dtype)
         return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
                 unbroadcast(g * (1 - wa), b.shape) if b.requires_grad else None)
     return record("maximum", out, (a, b), backward)
@@ -109,10 +110,11 @@ def maximum(a: Tensor, b: Any) -> Tensor:
 def minimum(a: Tensor, b: Any) -> Tensor:
     """Elementwise min with broadcasting; at ties each side gets half the gradient."""
     b = Tensor._lift(b, a)
-    out = np.minimum(a.data, b.data)
+    x, y = _operands(a, b)
+    out = np.minimum(x, y)
 
     def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b]
-        wa = ((a.data < b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+        wa = ((x < y) + 0.5 * (x == y)).astype(g.dtype)
         return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
                 unbroadcast(g * (1 - wa), b.shape) if b.requires_grad else None)
     return record("minimum", out, (a, b), backward)
@@ -123,13 +125,39 @@ def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) ->
     """Limit values to [min, max]; the gradient passes where min <= x <= max (as torch.clamp)."""
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    lo = -np.inf if min is None else min
-    hi = np.inf if max is None else max
-    out = np.clip(x.data, lo, hi).astype(x.dtype, copy=False)
+    lo = -np.inf if min is None else _bound(x, min, "min")
+    hi = np.inf if max is None else _bound(x, max, "max")
+    dt = x.dtype
+    if dt.kind not in "fc":  # an integer tensor with a float bound gives floats (as int + 0.5)
+        given = [v for v, arg in ((lo, min), (hi, max)) if arg is not None]
+        dt = np.result_type(dt, *(np.asarray(v) for v in given))
+    out = np.clip(x.data, lo, hi).astype(dt, copy=False)
 
     def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside
         return (g * ((x.data >= lo) & (x.data <= hi)),)
     return record("clip", out, (x,), backward)
+
+
+def _bound(x: Tensor, v: Any, name: str) -> Any:
+    """A bound of clip as a number or an array that broadcasts to ``x`` (not a grad-tracked Tensor)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):  # the usual case
+        return v
+    if isinstance(v, Tensor):
+        if v.requires_grad and is_grad_enabled():
+            raise TypeError(f"clip: {name} is a Tensor that requires grad; clip passes no "
+                            f"gradient to its bounds, use tinynet.maximum/minimum instead")
+        v = v.data
+    arr = np.asarray(v)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"clip: {name} must be a number or a numeric Tensor/array, got {v!r}")
+    try:
+        fits = np.broadcast_shapes(arr.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"clip: {name} of shape {arr.shape} does not broadcast to the input's "
+                         f"shape {x.shape}")
+    return v
 
 
 clamp = clip

@@ -82,8 +82,8 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
 def _extreme(x: Tensor, axis: Axis, keepdims: bool, dim: Axis, keepdim: Optional[bool],
              fn: Any, name: str) -> Tensor:
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
-    if x.size == 0:
-        raise ValueError(f"{name}: cannot reduce an empty tensor")
+    if x.size == 0 and (axes is None or builtins.any(x.shape[a] == 0 for a in axes)):
+        raise ValueError(f"{name}: cannot reduce over an empty dimension (shape {x.shape})")
     out = np.asarray(fn(x.data, axis=axes, keepdims=kd))
 
     def backward(g):  # d/dx_i max(x) = 1 at the maximum, shared equally among ties
@@ -108,13 +108,13 @@ def min(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
 
 
 @tensor_method
-def var(x: Tensor, axis: Axis = None, keepdims: bool = False, *, correction: int = 1,
-        unbiased: Optional[bool] = None, dim: Axis = None,
-        keepdim: Optional[bool] = None) -> Tensor:
+def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims: bool = False,
+        *, correction: int = 1, dim: Axis = None, keepdim: Optional[bool] = None) -> Tensor:
     """Variance over ``axis``: sum((x - mean)^2) / (n - correction).
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased estimate; numpy's
-    ``np.var`` default is ``correction=0``.
+    ``np.var`` default is ``correction=0``.  Positional arguments follow PyTorch's
+    ``var(dim, unbiased, keepdim)``: ``x.var(1, False)`` is the biased variance.
     """
     if unbiased is not None:
         correction = 1 if unbiased else 0
@@ -136,13 +136,22 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, *, correction: int
     return record("var", out, (x,), backward)
 
 
-def _softmax_axis(x: Tensor, dim: Optional[int], axis: Optional[int], name: str) -> int:
+def _softmax_axis(x: Tensor, dim: Optional[int], axis: Optional[int], name: str) -> Any:
     if dim is None and axis is None:
         raise TypeError(f"{name}: pass the axis to normalise over, e.g. {name}(x, dim=-1)")
     axes = _axes(x, axis, dim, name="dim")
+    if x.ndim == 0 and isinstance(dim if dim is not None else axis, (int, np.integer)):
+        return ()  # a 0-d tensor is its own slice (dim 0 or -1, as PyTorch); numpy: axis=()
     if axes is None or len(axes) != 1:
         raise ValueError(f"{name}: dim must be a single int, got {dim if dim is not None else axis!r}")
     return axes[0]
+
+
+def _max_keep(d: np.ndarray, ax: Any) -> np.ndarray:
+    """Max over ``ax``, kept as size 1 (the shift of the softmax family); -inf over an
+    empty axis, where numpy's plain ``max`` raises."""
+    return d.max(axis=ax, keepdims=True, initial=-np.inf) if d.size == 0 else \
+        d.max(axis=ax, keepdims=True)
 
 
 @tensor_method
@@ -151,7 +160,7 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
     """log(sum(exp(x))) along ``dim``, shifted by the max so it is finite for huge logits."""
     ax = _softmax_axis(x, dim, axis, "logsumexp")
     kd = bool(keepdim if keepdims is None else keepdims)
-    m = x.data.max(axis=ax, keepdims=True)
+    m = _max_keep(x.data, ax)
     m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
     with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer there
         out_k = np.log(np.exp(x.data - m).sum(axis=ax, keepdims=True)) + m
@@ -167,7 +176,7 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
 def softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along ``dim`` (max-shifted: finite for logits of +-1e4)."""
     ax = _softmax_axis(x, dim, axis, "softmax")
-    e = np.exp(x.data - x.data.max(axis=ax, keepdims=True))
+    e = np.exp(x.data - _max_keep(x.data, ax))
     out = e / e.sum(axis=ax, keepdims=True)
 
     def backward(g):  # dx = s * (g - sum(g * s))   (the softmax Jacobian applied to g)
@@ -179,7 +188,7 @@ def softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None)
 def log_softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None) -> Tensor:
     """x_i - logsumexp(x) along ``dim``: the stable way to get log-probabilities."""
     ax = _softmax_axis(x, dim, axis, "log_softmax")
-    shifted = x.data - x.data.max(axis=ax, keepdims=True)
+    shifted = x.data - _max_keep(x.data, ax)
     out = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
 
     def backward(g):  # dx = g - softmax(x) * sum(g)

@@ -85,13 +85,14 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 @tensor_method
-def squeeze(x: Tensor, dim: Optional[int] = None) -> Tensor:
-    """Drop axes of size 1 (only ``dim`` if given; a non-1 ``dim`` is left alone, as torch)."""
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    """Drop axes of size 1 (only ``dim``, an int or a tuple, if given; a non-1 ``dim`` is
+    left alone, as torch)."""
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        d = _dim(x, dim, "squeeze")
-        shape = x.shape if x.shape[d] != 1 else x.shape[:d] + x.shape[d + 1:]
+        ds = {_dim(x, d, "squeeze") for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or i not in ds)
     return reshape(x, shape)
 
 
@@ -187,6 +188,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
     """Constant padding, PyTorch's convention: ``pad = (left, right, top, bottom, ...)``
     pads the last axis by (left, right), the one before by (top, bottom), and so on."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"pad: expected a Tensor, got {type(x).__name__}; wrap arrays with "
+                        f"tinynet.tensor(...)")
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
     pad = tuple(pad)

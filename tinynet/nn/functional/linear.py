@@ -16,7 +16,7 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     treated as a batch.
     """
     for name, t in (("input", input), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
+        if (t is not None or name != "bias") and not isinstance(t, Tensor):
             raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
     if input.dtype.kind != "f":
         raise TypeError(f"linear: input must be a floating-point tensor, got dtype {input.dtype}")
