@@ -6,7 +6,7 @@ transpose it back, or scatter it back to where the elements came from.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
