@@ -229,11 +229,11 @@ AXES = [None, 0, -1, 1, (0, 2), (-1, 0, 1)]
 
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("axis", AXES, ids=str)
-@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var"])
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "var"])
 def test_reductions(name, axis, keepdims):
     x = _rand((2, 3, 4), 7)
     fn = getattr(tinynet, name)
-    ref = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
+    ref = {"sum": np.sum, "mean": np.mean, "amax": np.max, "amin": np.min,
            "var": lambda a, axis, keepdims: np.var(a, axis=axis, keepdims=keepdims, ddof=1)}[name]
     out = fn(_leaf(x), axis=axis, keepdims=keepdims)
     want = ref(x, axis=axis, keepdims=keepdims)
@@ -245,7 +245,7 @@ def test_reductions(name, axis, keepdims):
                                   out.data)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var"])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "amax", "amin", "var"])
 def test_reductions_of_0d(name):
     x = tinynet.tensor(np.array(2.0), requires_grad=True)
     out = getattr(tinynet, name)(x, correction=0) if name == "var" else getattr(tinynet, name)(x)
@@ -282,12 +282,18 @@ def test_var_of_too_few_elements_is_nan_not_an_exception():
 def test_max_min_ties_share_the_gradient(name):
     x = _leaf([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]] if name == "max" else
               [[1.0, 1.0, 3.0], [2.0, 2.0, 2.0]])
-    getattr(tinynet, name)(x, axis=1).sum().backward()
+    getattr(tinynet, "a" + name)(x, axis=1).sum().backward()
     want = [[0, 0.5, 0.5], [1 / 3] * 3] if name == "max" else [[0.5, 0.5, 0], [1 / 3] * 3]
     np.testing.assert_allclose(x.grad, want)
     x.grad = None
     getattr(tinynet, name)(x).backward()  # over all: ties across the whole tensor
     assert np.isclose(x.grad.sum(), 1.0)
+    x.grad = None  # along a dim (torch's values, indices): all to the first max/min
+    values, indices = getattr(tinynet, name)(x, 1)
+    values.sum().backward()
+    first = [[0, 1, 0], [1, 0, 0]] if name == "max" else [[1, 0, 0], [1, 0, 0]]
+    np.testing.assert_array_equal(x.grad, first)
+    np.testing.assert_array_equal(indices.data, np.argmax(first, axis=1))
 
 
 def test_reduction_errors():

@@ -130,19 +130,55 @@ def test_sum_mean(name, dim, keepdim):
 
 @pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)], ids=str)
 @pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("name", ["max", "min"])
-def test_max_min_vs_amax_amin_with_ties(name, dim, keepdim):
+@pytest.mark.parametrize("name", ["amax", "amin"])
+def test_amax_amin_with_ties(name, dim, keepdim):
     # ties everywhere: amax/amin split the gradient evenly between equal values
     x = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [3.0, -1.0, 0.0, 3.0]])
-    if name == "min":
+    if name == "amin":
         x = -x
 
     def f(m, t):
         if m is torch:
-            fn = torch.amax if name == "max" else torch.amin
-            return fn(t, dim=() if dim is None else dim, keepdim=keepdim)
+            return getattr(torch, name)(t, dim=() if dim is None else dim, keepdim=keepdim)
         return getattr(t, name)(dim=dim, keepdim=keepdim)
     _compare(f, x)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_all_share_ties(name):
+    x = np.array([[1.0, 3.0, 3.0], [3.0, -1.0, 0.0]])
+    _compare(lambda m, t: getattr(t, name)(), x if name == "max" else -x)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_along_a_dim_give_values_and_indices(name, dim, keepdim):
+    # torch: (values, indices); the gradient goes to the index of the FIRST max/min
+    x = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [3.0, -1.0, 0.0, 3.0]])
+    x = x if name == "max" else -x
+    _compare(lambda m, t: getattr(t, name)(dim, keepdim).values, x)
+    _compare(lambda m, t: getattr(m, name)(t, dim=dim, keepdim=keepdim)[0], x)
+    got = getattr(tinynet.tensor(x), name)(dim, keepdim)
+    want = getattr(torch.tensor(x), name)(dim, keepdim)
+    values, indices = got
+    np.testing.assert_array_equal(values.data, want.values.numpy())
+    np.testing.assert_array_equal(indices.data, want.indices.numpy())
+    assert indices.dtype == np.int64 and not indices.requires_grad
+
+
+def test_max_along_a_dim_with_nan_and_argmax_argmin():
+    x = np.array([[1.0, np.nan, 5.0], [2.0, 7.0, 7.0]])
+    _compare(lambda m, t: t.max(1).values, x)
+    np.testing.assert_array_equal(tinynet.tensor(x).max(1).indices.data,
+                                  torch.tensor(x).max(1).indices.numpy())
+    y = np.array([[1.0, 4.0, 4.0], [0.0, -2.0, 9.0]])
+    for name in ("argmax", "argmin"):
+        for kw in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+            got = getattr(tinynet.tensor(y), name)(**kw)
+            want = getattr(torch.tensor(y), name)(**kw)
+            np.testing.assert_array_equal(got.data, want.numpy())
+            assert got.shape == tuple(want.shape)
 
 
 @pytest.mark.parametrize("correction", [0, 1, 2])

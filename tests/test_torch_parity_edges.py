@@ -133,12 +133,15 @@ def test_softmax_family_over_an_empty_dim():
 
 def test_max_min_over_nonempty_dims_of_an_empty_tensor():
     x = _leaf(np.zeros((0, 3)))
-    assert x.max(dim=1).shape == (0,)                          # torch.amax: empty result
-    assert x.min(dim=-1, keepdim=True).shape == (0, 1)
-    x.max(dim=1).sum().backward()
+    assert x.amax(dim=1).shape == (0,)                         # torch.amax: empty result
+    assert x.amin(dim=-1, keepdim=True).shape == (0, 1)
+    assert x.max(dim=1).values.shape == (0,)
+    x.amax(dim=1).sum().backward()
     assert x.grad.shape == (0, 3)
     with pytest.raises(ValueError, match="empty"):
-        x.max(dim=0)                                           # torch raises here too
+        x.amax(dim=0)                                          # torch raises here too
+    with pytest.raises(ValueError, match="empty"):
+        x.max(dim=0)
     with pytest.raises(ValueError, match="empty"):
         x.max()
 

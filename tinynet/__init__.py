@@ -8,7 +8,8 @@ from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, arange,
                        rand, randn, empty)
 from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
                               minimum, clip, clamp)
-from .ops.reduce import sum, mean, max, min, var, logsumexp, softmax, log_softmax
+from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, logsumexp,
+                         softmax, log_softmax)
 from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
                         expand, cat, stack, pad)
 from .gradcheck import gradcheck

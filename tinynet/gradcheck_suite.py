@@ -174,8 +174,10 @@ def cases() -> Iterator[Case]:
     yield Case("reduce", "sum (all)", "(2,3,4)", lambda: tn.sum(r), [r])
     yield Case("reduce", "mean", "(2,3,4) axis=(0,2) keepdims", lambda: tn.mean(r, axis=(0, 2),
                                                                              keepdims=True), [r])
-    yield Case("reduce", "max", "(2,3,4) axis=2", lambda: tn.max(rd, axis=2), [rd])
-    yield Case("reduce", "min", "(2,3,4) axis=0", lambda: tn.min(rd, axis=0), [rd])
+    yield Case("reduce", "max", "(2,3,4) dim=2 values", lambda: tn.max(rd, 2).values, [rd])
+    yield Case("reduce", "min", "(2,3,4) dim=0 values", lambda: tn.min(rd, 0).values, [rd])
+    yield Case("reduce", "amax", "(2,3,4) dim=(0,2)", lambda: tn.amax(rd, (0, 2)), [rd])
+    yield Case("reduce", "amin", "(2,3,4) dim=1", lambda: tn.amin(rd, 1), [rd])
     yield Case("reduce", "var", "(2,3,4) axis=1", lambda: tn.var(r, axis=1), [r])
     yield Case("reduce", "logsumexp", "(2,3,4) dim=-1", lambda: tn.logsumexp(r, dim=-1), [r])
     yield Case("reduce", "softmax", "(2,3,4) dim=1", lambda: tn.softmax(r, dim=1), [r])

@@ -1,4 +1,4 @@
-"""Reductions (sum, mean, max, min, var) and the softmax family, along any axes.
+"""Reductions (sum, mean, max/min, amax/amin, argmax/argmin, var) and the softmax family.
 
 A reduction's backward must undo the lost axes: the gradient of each output element is
 spread back over the input elements it summarised (``np.broadcast_to`` of the gradient
@@ -7,7 +7,7 @@ with the reduced axes kept as size 1).
 from __future__ import annotations
 
 import builtins
-from typing import Any, Optional, Sequence, Union
+from typing import Any, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
@@ -93,18 +93,97 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, dim: Axis, keepdim: Optional
     return record(name, out, (x,), backward)
 
 
-@tensor_method
-def max(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-        keepdim: Optional[bool] = None) -> Tensor:
-    """Largest value over ``axis`` (values only, like ``torch.amax``)."""
-    return _extreme(x, axis, keepdims, dim, keepdim, np.max, "max")
+class MaxMin(NamedTuple):
+    """What ``max(x, dim)`` / ``min(x, dim)`` return, as PyTorch: ``values, indices = x.max(1)``."""
+    values: Tensor
+    indices: Tensor
+
+
+def _select(x: Tensor, dim: Any, keepdim: bool, arg: Any, name: str) -> MaxMin:
+    """Values and indices of the max/min along ONE dim; the gradient goes to that index."""
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}: dim must be a single int (got {dim!r}); use "
+                        f"a{name}(x, dim) to reduce over several dims")
+    (d,) = _axes(x, dim, name="dim") or (0,)  # a 0-d tensor: dim 0 or -1, as PyTorch
+    xd = x.data.reshape(1) if x.ndim == 0 else x.data
+    if xd.shape[d] == 0:
+        raise ValueError(f"{name}: cannot reduce over an empty dimension (shape {x.shape})")
+    idx = np.expand_dims(arg(xd, axis=d), d)  # the first max/min (NaN counts as the max)
+    values = np.take_along_axis(xd, idx, axis=d)
+    shape = values.shape if keepdim else np.squeeze(values, d).shape
+    if x.ndim == 0:
+        shape = ()
+
+    def backward(g):  # d/dx_i max_j(x_j) = 1 at the selected index i, 0 elsewhere
+        dx = np.zeros_like(xd)
+        np.put_along_axis(dx, idx, g.reshape(idx.shape), axis=d)
+        return (dx.reshape(x.shape),)
+    out = record(name, values.reshape(shape), (x,), backward)
+    return MaxMin(out, Tensor(idx.reshape(shape)))
 
 
 @tensor_method
-def min(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-        keepdim: Optional[bool] = None) -> Tensor:
-    """Smallest value over ``axis`` (values only, like ``torch.amin``)."""
-    return _extreme(x, axis, keepdims, dim, keepdim, np.min, "min")
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Optional[bool] = None) -> Any:
+    """PyTorch's max: ``x.max()`` is the largest value (ties share the gradient equally);
+    ``x.max(dim)`` is ``(values, indices)`` along that dim, the gradient going to the index
+    of the first maximum.  For values only over any dims, use :func:`amax`."""
+    d, kd = _one_dim(dim, axis), _keep(keepdim, keepdims)
+    if d is None:
+        return _extreme(x, None, False, None, None, np.max, "max")
+    return _select(x, d, kd, np.argmax, "max")
+
+
+@tensor_method
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Optional[bool] = None) -> Any:
+    """PyTorch's min: ``x.min()``, or ``(values, indices) = x.min(dim)``; see :func:`max`."""
+    d, kd = _one_dim(dim, axis), _keep(keepdim, keepdims)
+    if d is None:
+        return _extreme(x, None, False, None, None, np.min, "min")
+    return _select(x, d, kd, np.argmin, "min")
+
+
+def _one_dim(dim: Any, axis: Any) -> Any:
+    if dim is not None and axis is not None:
+        raise TypeError("pass either axis= or dim=, not both")
+    return dim if axis is None else axis
+
+
+@tensor_method
+def amax(x: Tensor, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+         keepdims: Optional[bool] = None) -> Tensor:
+    """Largest value over ``dim`` (an int, a tuple, or all); ties share the gradient equally."""
+    return _extreme(x, axis, False, dim, _keep(keepdim, keepdims), np.max, "amax")
+
+
+@tensor_method
+def amin(x: Tensor, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+         keepdims: Optional[bool] = None) -> Tensor:
+    """Smallest value over ``dim`` (an int, a tuple, or all); ties share the gradient equally."""
+    return _extreme(x, axis, False, dim, _keep(keepdim, keepdims), np.min, "amin")
+
+
+def _arg(x: Tensor, dim: Any, keepdim: bool, arg: Any, name: str) -> Tensor:
+    if x.size == 0:
+        raise ValueError(f"{name}: cannot take the {name} of an empty tensor")
+    if dim is None:  # an index into the flattened tensor, as PyTorch
+        return Tensor(np.asarray(arg(x.data)))
+    (d,) = _axes(x, dim, name="dim") or (0,)
+    out = arg(x.data.reshape(1) if x.ndim == 0 else x.data, axis=d, keepdims=keepdim)
+    return Tensor(np.asarray(out).reshape(()) if x.ndim == 0 else out)
+
+
+@tensor_method
+def argmax(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """Index of the first maximum along ``dim`` (of the flattened tensor if None); int64."""
+    return _arg(x, dim, keepdim, np.argmax, "argmax")
+
+
+@tensor_method
+def argmin(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """Index of the first minimum along ``dim`` (of the flattened tensor if None); int64."""
+    return _arg(x, dim, keepdim, np.argmin, "argmin")
 
 
 @tensor_method
