@@ -8,6 +8,7 @@ If anything fails on the way, the temporary file is removed and the target is un
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -26,7 +27,11 @@ def atomic_open(path: Union[str, os.PathLike], mode: str = "wb") -> Iterator[IO]
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except FileNotFoundError:  # name the file asked for, not the temporary one
+        raise FileNotFoundError(errno.ENOENT, f"directory '{path.parent}' does not exist",
+                                str(path)) from None
     try:
         umask = os.umask(0)
         os.umask(umask)

@@ -143,8 +143,15 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
             else:  # the test split must come from the same place as the training split
                 cls = MNIST if dataset == "mnist" else FashionMNIST
                 test = cls(root=root, train=False, download=download)
+                if test.folder != train.folder:  # e.g. a system folder filled the gap
+                    raise TrainingError(f"the {dataset} training files are in {train.folder} "
+                                        f"but the test files were found in {test.folder}; put "
+                                        f"all four files in one folder")
     except (DatasetError, FileNotFoundError) as e:
         raise TrainingError(_one_line(e)) from None
+    for split, ds in (("training", train), ("test", test)):
+        if len(ds) == 0:
+            raise TrainingError(f"the {dataset} {split} split holds no images ({ds.source})")
     x_train, y_train = train.to_arrays()
     x_test, y_test = test.to_arrays()
     full = len(y_train)
@@ -169,6 +176,8 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
         test = load_dataset(dataset, False, root=root, download=download, verbose=verbose)
     except (DatasetError, FileNotFoundError) as e:
         raise TrainingError(_one_line(e)) from None
+    if len(test) == 0:
+        raise TrainingError(f"the {dataset} test split holds no images ({test.source})")
     x, y = test.to_arrays()
     return x, y, "embedded digits" if test.source == "embedded" else "IDX files"
 
@@ -288,7 +297,10 @@ def resume_run(ckpt: Mapping[str, Any]) -> Run:
             raise ValueError("its history does not have one row per completed epoch")
         run.epoch = int(ckpt["epoch"])
         set_rng_state(ckpt["rng_state"])
-    except (ValueError, RuntimeError, TypeError, KeyError) as e:
+    except KeyError as e:
+        raise TrainingError(f"checkpoint does not fit together: it lacks the entry "
+                            f"{e}") from None
+    except (ValueError, RuntimeError, TypeError) as e:
         raise TrainingError(f"checkpoint does not fit together: {_one_line(e)}") from None
     return run
 
@@ -467,11 +479,23 @@ def load_checkpoint(path: str) -> dict[str, Any]:
         raise TrainingError(f"checkpoint {path} has an unusable optimizer entry {opt!r:.80}")
     if cfg["dataset"] not in DATASETS:
         raise TrainingError(f"checkpoint {path} names an unknown dataset {cfg['dataset']!r}")
+    # settings used before resume_run can check them (seed, data loader, shifts, lr schedule)
+    for key, low in (("seed", 0), ("batch_size", 1), ("augment", 0), ("epochs", 1),
+                     ("train_size", 1)):
+        v = cfg.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < low):
+            raise TrainingError(f"checkpoint {path} has a bad {key} {v!r:.40} in its config "
+                                f"(expected an integer >= {low})")
+    decay = opt.get("lr_decay", 1.0)
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not decay > 0:
+        raise TrainingError(f"checkpoint {path} has a bad lr_decay {decay!r:.40} in its "
+                            f"optimizer entry (expected a number > 0)")
     try:
         cfg["model"] = cnn_config(cfg["model"])
     except (ValueError, TypeError) as e:
         raise TrainingError(f"checkpoint {path}: {_one_line(e)}") from None
-    if not isinstance(ckpt["epoch"], int) or ckpt["epoch"] < 0:
+    if isinstance(ckpt["epoch"], bool) or not isinstance(ckpt["epoch"], int) \
+            or ckpt["epoch"] < 0:
         raise TrainingError(f"checkpoint {path} has a bad epoch count {ckpt['epoch']!r}")
     return ckpt
 
@@ -510,6 +534,8 @@ def check_output_dir(out: str, files: Mapping[str, Callable[[Path], bool]],
     Raises TrainingError if ``out`` is a file, cannot be created, or holds one of
     the names as a directory or as a file tinynet did not write.
     """
+    if not str(out).strip():  # Path("") is the current folder: an unset shell variable?
+        raise TrainingError(f"{flag} is empty; give a directory")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise TrainingError(f"{flag} {out} is an existing file; give a directory")

@@ -38,10 +38,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    import numpy as np
+
     from ..training import TrainingError  # data, checkpoint and loop errors: one line too
 
     try:
-        return int(args.func(args) or 0)
+        # a diverging run overflows long before its loss is NaN; the NaN guard says so in
+        # one line, so numpy's RuntimeWarnings would only be noise before it
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return int(args.func(args) or 0)
     except (CLIError, TrainingError) as e:
         print(f"tinynet: error: {e}", file=sys.stderr)
         return 2

@@ -223,6 +223,7 @@ def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
 # The command
 # --------------------------------------------------------------------------
 MAX_SIDE = 16  # larger grids print thousands of lines and teach nothing more
+MAX_ELEMENTS = 2 ** 26  # largest array conv2d_terms may need (float64: 512 MiB)
 
 
 def _size(text: str, what: str) -> tuple[int, int]:
@@ -253,6 +254,16 @@ def _run_conv2d(args: argparse.Namespace) -> int:
         raise CLIError(f"explain conv2d: kernel {kh}x{kw} is larger than the padded input "
                        f"{h + 2 * args.padding}x{w + 2 * args.padding}; use a smaller "
                        f"--kernel or more --padding")
+    # conv2d_terms runs all one-hot cases at once; its largest arrays (im2col of the dL/dX
+    # pass, output of the dL/dW pass) grow with the square of the number of outputs
+    ho = (h + 2 * args.padding - kh) // args.stride + 1
+    wo = (w + 2 * args.padding - kw) // args.stride + 1
+    hw, kk, ko = h * w, kh * kw, ho * wo
+    if max(kk * kk * ko * ko, hw * ko * ko, hw * kk * ko) > MAX_ELEMENTS:
+        raise CLIError(f"explain conv2d: input {h}x{w}, kernel {kh}x{kw}, padding "
+                       f"{args.padding} gives {ho}x{wo} outputs: working them out would "
+                       f"take more than {MAX_ELEMENTS * 8 >> 20} MiB; use a smaller --input, "
+                       f"--kernel or --padding")
     print(explain_conv2d(h, w, kh, kw, args.stride, args.padding))
     return 0
 

@@ -13,10 +13,23 @@ import os
 
 import numpy as np
 
+from .._atomic import atomic_open
 from ..random import manual_seed, generator
 from ..tensor import Tensor
 from ..viz import render_svg, to_dot
 from . import CLIError
+
+
+TITLE = "reference CNN training step"  # in every .dot and .svg this command writes
+
+
+def _is_ours(path: str) -> bool:
+    """Whether ``path`` looks like a graph this command wrote (its title near the top)."""
+    try:
+        with open(path, "rb") as f:
+            return TITLE.encode() in f.read(4096)
+    except OSError:
+        return False
 
 
 def reference_cnn():
@@ -66,13 +79,19 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"graph: --batch-size must be between 1 and 1024, got {args.batch_size}")
     if args.seed < 0:
         raise CLIError(f"graph: --seed must be >= 0, got {args.seed}")
+    for path in (out, out[:-4] + ".svg"):  # never overwrite a file we did not write
+        if os.path.isdir(path):
+            raise CLIError(f"graph: {path} is a directory; choose another --out")
+        if os.path.exists(path) and not _is_ours(path):
+            raise CLIError(f"graph: refusing to overwrite {path}, which tinynet did not "
+                           f"write; move it or choose another --out")
 
     loss, names = training_step_graph(args.batch_size, args.seed)
     view = loss.tape(names=names)
     if args.tape:
         print(view)
-    text = to_dot(loss, names, title="reference CNN training step")
-    with open(out, "w", encoding="utf-8") as f:
+    text = to_dot(loss, names, title=TITLE)
+    with atomic_open(out, "w") as f:
         f.write(text)
     print(f"wrote {out}: {len(view)} tape entries, loss {loss.item():.4f}")
     svg = out[:-4] + ".svg"

@@ -17,6 +17,7 @@ epoch and exits with code 130.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -179,9 +180,11 @@ def run(args: argparse.Namespace) -> int:
             save_checkpoint(ckpt_path, c)
         done = c["epoch"] if c is not None else (ckpt["epoch"] if ckpt is not None else 0)
         if done:
+            again = f"tinynet train --resume {shlex.quote(str(ckpt_path))} --epochs {epochs}"
+            if args.data_dir is not None:  # the checkpoint does not record where the data are
+                again += f" --data-dir {shlex.quote(args.data_dir)}"
             print(f"\ninterrupted; {ckpt_path} holds the run after epoch {done}; continue "
-                  f"with: tinynet train --resume {ckpt_path} --epochs {epochs}",
-                  file=sys.stderr)
+                  f"with: {again}", file=sys.stderr)
         else:
             print("\ninterrupted before the first epoch finished; nothing was saved",
                   file=sys.stderr)

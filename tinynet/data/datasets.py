@@ -156,6 +156,7 @@ class ImageDataset:
         self._check(images, labels, str(images_path), str(labels_path))
         ImageDataset.__init__(self, images, labels.astype(np.int64), train,
                               f"{images_path}, {labels_path}")
+        self.folder = images_path.parent  # both files are in it (see _locate)
 
     def _locate(self, root: Optional[PathLike], train: bool, download: bool) -> list[Path]:
         """Paths of the split's images and labels files: on disk, or downloaded into root."""
@@ -169,7 +170,7 @@ class ImageDataset:
         missing = [s + ".gz" for s, p in zip(stems, paths) if p is None]
         what = f"no {type(self).__name__} {'training' if train else 'test'} files in {root}"
         where = (f"put {' and '.join(missing)} (or the uncompressed files) in {root}, "
-                 f"pass root=, or set TINYNET_DATA")
+                 f"pass root= (the command line's --data-dir), or set TINYNET_DATA")
         if not download:
             raise DatasetNotFoundError(f"tinynet: {what} (download=False); {where}")
         try:

@@ -14,6 +14,7 @@ gzip is recognised by its first bytes, whatever the file is called.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -88,7 +89,7 @@ def read_idx(path: PathLike) -> np.ndarray:
                            f"{ndim} dimensions, file has {len(buf)})")
     dims = tuple(int(d) for d in np.frombuffer(buf, dtype=">u4", count=ndim, offset=4))
     dtype = _CODE_TO_DTYPE[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # Python ints: no int64 overflow
     got = len(buf) - header
     if got != expected:
         what = "truncated" if got < expected else "trailing bytes after the data"

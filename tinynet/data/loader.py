@@ -74,6 +74,10 @@ class DataLoader:
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, "
                             f"got {type(dataset).__name__}")
+        shuffle = False if shuffle is None else shuffle  # PyTorch's default is None
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)):  # 'no' or 0.5 would silently be True
+                raise TypeError(f"DataLoader: {name} must be True or False, got {flag!r}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)

@@ -7,6 +7,7 @@ are buffers, updated by every training-mode forward.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Optional
 
 import numpy as np
@@ -31,10 +32,10 @@ class _BatchNorm(Module):
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
                 or num_features <= 0:
             raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
-        if not isinstance(eps, (int, float)) or not eps > 0:
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
         if momentum is not None and (isinstance(momentum, bool)
-                                     or not isinstance(momentum, (int, float))
+                                     or not isinstance(momentum, numbers.Real)
                                      or not 0.0 <= momentum <= 1.0):
             raise ValueError(f"{name}: momentum must be a number in [0, 1] or None "
                              f"(cumulative average), got {momentum!r}")

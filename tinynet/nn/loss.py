@@ -1,6 +1,7 @@
 """Loss modules: thin wrappers that hold the reduction settings and call the functionals."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from ..tensor import Tensor
@@ -23,7 +24,7 @@ class CrossEntropyLoss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
                 or not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be a number in [0, 1], "
                              f"got {label_smoothing!r}")

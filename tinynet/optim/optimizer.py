@@ -258,6 +258,11 @@ class Optimizer:
             for sk, v in st.items():
                 if isinstance(v, Tensor):
                     v = v.data
+                ok = (v.dtype.kind in "biuf" if isinstance(v, np.ndarray)
+                      else isinstance(v, numbers.Real) and not isinstance(v, bool))
+                if not ok:  # e.g. step='x' would only fail later, inside step()
+                    raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] must be a "
+                                     f"number or a real array, got {v!r:.60}")
                 if isinstance(v, np.ndarray):
                     if v.shape != p.data.shape:
                         raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] has "
