@@ -274,10 +274,16 @@ def test_a_real_ctrl_c_exits_130_with_a_loadable_checkpoint(tmp_path):
     assert len(json.loads((out / "metrics.json").read_text())["history"]["epoch"]) >= 1
 
 
-def test_train_on_an_existing_run_of_ours_overwrites_it(tmp_path):
+def test_train_never_replaces_an_earlier_run_unless_asked(tmp_path, capsys):
     out = tmp_path / "run"
     assert train(out, "--epochs", "1") == 0
-    assert train(out, "--epochs", "1", "--seed", "1") == 0
+    before = (out / "model.npz").read_bytes()
+    capsys.readouterr()
+    assert train(out, "--epochs", "1", "--seed", "1") == 2      # refused: the run is kept
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--resume" in err and "--overwrite" in err
+    assert (out / "model.npz").read_bytes() == before
+    assert train(out, "--epochs", "1", "--seed", "1", "--overwrite") == 0
     assert tinynet.load(out / "model.npz")["config"]["seed"] == 1
 
 

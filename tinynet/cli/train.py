@@ -81,6 +81,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", metavar="PATH", default=None,
                         help="continue the run saved in this checkpoint (its settings are "
                              "kept; --epochs is the new total)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start afresh even if --out already holds a trained model "
+                             "(which is then replaced after the first epoch)")
     parser.set_defaults(func=run)
 
 
@@ -133,6 +136,11 @@ def run(args: argparse.Namespace) -> int:
         out = args.out if args.out is not None else DEFAULTS["out"]
     out_dir = check_output_dir(out, OUTPUT_FILES)
     ckpt_path = out_dir / CHECKPOINT_NAME
+    if ckpt is None and ckpt_path.exists() and not args.overwrite:
+        # a previous run's model is the user's work: never replace it unasked
+        raise CLIError(f"{out_dir} already holds a trained model ({ckpt_path}); continue it "
+                       f"with --resume {ckpt_path}, replace it with --overwrite, or choose "
+                       f"another --out")
 
     # 2. Data, then the model: the order of random draws is what makes runs repeatable.
     manual_seed(config["seed"])
