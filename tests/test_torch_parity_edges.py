@@ -167,3 +167,32 @@ def test_linear_none_input_or_weight():
 def test_matmul_batch_mismatch_message():
     with pytest.raises(ValueError, match="matmul: the batch dimensions of shapes"):
         tinynet.ones(2, 2, 3) @ tinynet.ones(3, 3, 4)
+
+
+# ---------------------------------------------------------------- NaN gradients, joined dtypes
+def test_abs_gradient_at_nan_is_zero():
+    x = _leaf([np.nan, -1.0, 0.0, 2.0])
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, -1.0, 0.0, 1.0])   # torch: sgn(NaN) = 0
+
+
+@pytest.mark.parametrize("fn", [tinynet.maximum, tinynet.minimum])
+def test_maximum_minimum_send_the_whole_gradient_to_both_sides_of_a_nan(fn):
+    a = _leaf([np.nan, 1.0, 2.0, np.nan, 3.0])
+    b = _leaf([0.0, np.nan, 2.0, np.nan, 1.0])
+    fn(a, b).sum().backward()
+    # torch: a tie halves it; a NaN on either side gives both sides all of it
+    side = [1.0, 1.0, 0.5, 1.0]
+    np.testing.assert_array_equal(a.grad, side + ([1.0] if fn is tinynet.maximum else [0.0]))
+    np.testing.assert_array_equal(b.grad, side + ([0.0] if fn is tinynet.maximum else [1.0]))
+
+
+@pytest.mark.parametrize("join", [tinynet.cat, tinynet.stack])
+def test_cat_stack_keep_float32_beside_integers(join):
+    f32 = tinynet.tensor(np.ones(2, np.float32), requires_grad=True)
+    ints = tinynet.tensor(np.array([1, 2]))
+    out = join([f32, ints])
+    assert out.dtype == np.float32                       # torch.cat: float32, not float64
+    assert join([f32, tinynet.tensor(np.ones(2))]).dtype == np.float64
+    out.sum().backward()
+    assert f32.grad.dtype == np.float32

@@ -47,11 +47,11 @@ def sqrt(x: Tensor) -> Tensor:
 
 @tensor_method
 def abs(x: Tensor) -> Tensor:
-    """|x|; its gradient at 0 is taken as 0, as in PyTorch."""
+    """|x|; its gradient at 0 (and at NaN) is taken as 0, as in PyTorch."""
     out = np.abs(x.data)
 
-    def backward(g):  # d/dx |x| = sign(x)
-        return (g * np.sign(x.data),)
+    def backward(g):  # d/dx |x| = sign(x) = [x > 0] - [x < 0]   (0 at 0 and at NaN)
+        return (g * (np.greater(x.data, 0).astype(g.dtype) - (x.data < 0)),)
     return record("abs", out, (x,), backward)
 
 
@@ -94,30 +94,42 @@ def relu(x: Tensor) -> Tensor:
 
 @tensor_method
 def maximum(a: Tensor, b: Any) -> Tensor:
-    """Elementwise max with broadcasting; at ties each side gets half the gradient (as PyTorch)."""
+    """Elementwise max with broadcasting; at ties each side gets half the gradient, and
+    where either side is NaN both get all of it (as PyTorch)."""
     b = Tensor._lift(b, a)
     x, y = _operands(a, b)
     out = np.maximum(x, y)
 
-    def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b]
-        wa = ((x > y) + 0.5 * (x == y)).astype(g.dtype)
+    def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b],  written as not [a < b]
+        wa, wb = _tie_weights(x, y, g.dtype)
         return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
-                unbroadcast(g * (1 - wa), b.shape) if b.requires_grad else None)
+                unbroadcast(g * wb, b.shape) if b.requires_grad else None)
     return record("maximum", out, (a, b), backward)
 
 
 @tensor_method
 def minimum(a: Tensor, b: Any) -> Tensor:
-    """Elementwise min with broadcasting; at ties each side gets half the gradient."""
+    """Elementwise min with broadcasting; at ties each side gets half the gradient, and
+    where either side is NaN both get all of it (as PyTorch)."""
     b = Tensor._lift(b, a)
     x, y = _operands(a, b)
     out = np.minimum(x, y)
 
-    def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b]
-        wa = ((x < y) + 0.5 * (x == y)).astype(g.dtype)
+    def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b],  written as not [a > b]
+        wb, wa = _tie_weights(x, y, g.dtype)
         return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
-                unbroadcast(g * (1 - wa), b.shape) if b.requires_grad else None)
+                unbroadcast(g * wb, b.shape) if b.requires_grad else None)
     return record("minimum", out, (a, b), backward)
+
+
+def _tie_weights(x: np.ndarray, y: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient shares of max(x, y): (not [x < y], not [x > y]), halved where x == y.
+
+    Written with "not" so that a NaN on either side (every comparison False) sends the
+    whole gradient to both, as PyTorch's masked_fill formulas do.  For min, swap them.
+    """
+    half = np.where(x == y, 0.5, 1.0).astype(dtype)
+    return half * ~(x < y), half * ~(x > y)
 
 
 @tensor_method

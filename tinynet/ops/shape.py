@@ -161,11 +161,11 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     for t in ts[1:]:
         if t.ndim != ts[0].ndim or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
             raise ValueError(f"cat: shapes {[t.shape for t in ts]} differ outside dim {dim}")
-    out = np.concatenate([t.data for t in ts], axis=d)
+    out = np.concatenate([t.data for t in ts], axis=d, dtype=_join_dtype(ts))
     bounds = np.cumsum([t.shape[d] for t in ts])[:-1]
 
     def backward(g):  # each input gets its own slab of the gradient
-        return tuple(np.split(g, bounds, axis=d))
+        return tuple(s.astype(t.dtype, copy=False) for s, t in zip(np.split(g, bounds, axis=d), ts))
     return record("cat", out, tuple(ts), backward)
 
 
@@ -178,11 +178,19 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if len({t.shape for t in ts}) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in ts]}")
     d = _dim(ts[0], dim, "stack", extra=1)
-    out = np.stack([t.data for t in ts], axis=d)
+    out = np.stack([t.data for t in ts], axis=d, dtype=_join_dtype(ts))
 
     def backward(g):  # input k gets slice k of the gradient along the new axis
-        return tuple(np.take(g, k, axis=d) for k in range(len(ts)))
+        return tuple(np.take(g, k, axis=d).astype(t.dtype, copy=False) for k, t in enumerate(ts))
     return record("stack", out, tuple(ts), backward)
+
+
+def _join_dtype(ts: list[Tensor]) -> np.dtype:
+    """PyTorch's result dtype for cat/stack: the highest kind (bool < int < float) wins,
+    so float32 joined with int64 stays float32; within a kind, numpy's promotion."""
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    top = max(rank.get(t.dtype.kind, 4) for t in ts)
+    return np.result_type(*(t.dtype for t in ts if rank.get(t.dtype.kind, 4) == top))
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
