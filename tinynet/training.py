@@ -79,6 +79,7 @@ class Data:
     dataset: str   # "mnist" or "fashion-mnist"
     source: str    # "embedded" or "files"
     full_train_size: int  # training images available before taking a subset
+    folder: Optional[str] = None  # where the IDX files are (None for the embedded digits)
 
     def fingerprint(self) -> str:
         """A short hash of the training arrays: a resumed run checks it sees the same data."""
@@ -88,7 +89,8 @@ class Data:
         return h.hexdigest()[:16]
 
     def describe(self) -> str:
-        where = "embedded digits" if self.source == "embedded" else "IDX files"
+        where = ("embedded digits" if self.source == "embedded"
+                 else f"IDX files in {self.folder}" if self.folder else "IDX files")
         sub = (f"{len(self.y_train):,} of {self.full_train_size:,}"
                if len(self.y_train) != self.full_train_size else f"{len(self.y_train):,}")
         return f"{self.dataset} ({where}): {sub} training / {len(self.y_test):,} test images"
@@ -161,7 +163,9 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                                 f"training images of {dataset} ({_source(train)})")
         idx = stratified_subset(y_train, train_size)
         x_train, y_train = x_train[idx], y_train[idx]
-    return Data(x_train, y_train, x_test, y_test, dataset, _source(train), full)
+    folder = getattr(train, "folder", None)
+    return Data(x_train, y_train, x_test, y_test, dataset, _source(train), full,
+                None if folder is None else str(folder))
 
 
 def load_test_split(dataset: str, root: Optional[str] = None, download: bool = True,
@@ -179,7 +183,9 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
     if len(test) == 0:
         raise TrainingError(f"the {dataset} test split holds no images ({test.source})")
     x, y = test.to_arrays()
-    return x, y, "embedded digits" if test.source == "embedded" else "IDX files"
+    folder = getattr(test, "folder", None)
+    return x, y, ("embedded digits" if test.source == "embedded"
+                  else f"IDX files in {folder}" if folder is not None else "IDX files")
 
 
 def _source(ds: Any) -> str:
