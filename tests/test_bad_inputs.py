@@ -264,3 +264,15 @@ def test_writing_into_a_missing_folder_names_the_file_not_a_temporary_one(tmp_pa
     with pytest.raises(FileNotFoundError) as e:
         write_idx(target, np.zeros((1, 28, 28), np.uint8))
     assert e.value.filename == str(target) and ".part" not in str(e.value)
+
+
+def test_pytorch_spellings_that_are_accepted():
+    from tinynet.data import DataLoader, TensorDataset
+    ds = TensorDataset(np.zeros((4, 2), np.float32), np.arange(4))
+    assert len(DataLoader(ds, batch_size=2, num_workers=0)) == 2
+    with pytest.raises(ValueError, match="num_workers=2 is not supported"):
+        DataLoader(ds, batch_size=2, num_workers=2)
+    p = tinynet.nn.Parameter(np.zeros(3, np.float32))
+    tinynet.optim.Adam([p], betas=np.array([0.8, 0.9]))          # torch accepts an array
+    with pytest.raises(TypeError, match="cannot store 'object'"):
+        tinynet.save({"x": object()}, "/nonexistent/never-written.npz")

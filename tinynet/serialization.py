@@ -85,7 +85,7 @@ def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
                     [_encode(v, f"{where}[{i}]", arrays, active) for i, v in enumerate(obj)]}
         active.discard(id(obj))
         return node
-    raise TypeError(f"save: cannot store a {type(obj).__name__} at {where}; checkpoints hold "
+    raise TypeError(f"save: cannot store {type(obj).__name__!r} at {where}; checkpoints hold "
                     f"dicts, lists, tuples, numpy arrays, Tensors, numbers, strings and None")
 
 

@@ -62,10 +62,15 @@ class DataLoader:
         shuffle: visit samples in a new random order at each ``iter()``, drawn from
             tinynet's generator, so ``tinynet.manual_seed`` makes the order reproducible.
         drop_last: skip the last batch if it is smaller than ``batch_size``.
+        num_workers: only 0 (batches are made in the calling process), accepted so that
+            PyTorch code that spells it out runs unchanged.
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False) -> None:
+                 drop_last: bool = False, *, num_workers: int = 0) -> None:
+        if num_workers != 0:
+            raise ValueError(f"DataLoader: num_workers={num_workers!r} is not supported; tinynet "
+                             f"makes batches in the calling process (num_workers=0)")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size must be a positive int, "
                             f"got {type(batch_size).__name__}")

@@ -34,7 +34,7 @@ class Adam(Optimizer):
         name = type(self).__name__
         check_number(name, "lr", group["lr"])
         betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
             raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         check_number(name, "betas[0]", betas[0], 0.0, 1.0)
         check_number(name, "betas[1]", betas[1], 0.0, 1.0)
