@@ -65,7 +65,8 @@ class _GradMode(contextlib.ContextDecorator):
 
 
 class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(False)`` turns recording off now (as a call) or for a ``with`` block."""
+    """``set_grad_enabled(False)`` turns recording off now (as a call), for a ``with``
+    block, or for every call of a function it decorates."""
 
     def __init__(self, mode: bool) -> None:
         global _grad_enabled
@@ -74,15 +75,40 @@ class set_grad_enabled(_GradMode):
         _grad_enabled = self.mode  # a plain call takes effect at once, as in PyTorch
 
     def __enter__(self) -> "set_grad_enabled":
+        global _grad_enabled
+        _grad_enabled = self.mode  # again: the same object may be entered more than once
         return self
 
     def __exit__(self, *exc: Any) -> None:
         global _grad_enabled
         _grad_enabled = self._before
 
+    def __call__(self, fn: Callable) -> Callable:
+        global _grad_enabled
+        _grad_enabled = self._before  # decorating is not a call: undo __init__'s switch
+        mode = self.mode
 
-class no_grad(_GradMode):
-    """``with tinynet.no_grad():`` or ``@tinynet.no_grad()`` -- nothing inside is recorded.
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):  # a fresh one per call: restores the caller's mode
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class _NoArgGradMode(_GradMode):
+    """Lets ``@no_grad`` be written without parentheses, as in PyTorch 2."""
+
+    def __new__(cls, fn: Optional[Callable] = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}() takes no arguments; write `with "
+                            f"tinynet.{cls.__name__}():` or use it as a decorator")
+        return cls()(fn)  # ``@no_grad`` on ``fn``: same as ``@no_grad()``
+
+
+class no_grad(_NoArgGradMode):
+    """``with tinynet.no_grad():`` or ``@tinynet.no_grad`` -- nothing inside is recorded.
 
     Use it for evaluation and for parameter updates: no tape is built, so no
     memory is held for a backward pass that will never come.
@@ -92,7 +118,7 @@ class no_grad(_GradMode):
         super().__init__(False)
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgGradMode):
     """Turn recording back on inside a ``no_grad`` block."""
 
     def __init__(self) -> None:
@@ -349,6 +375,13 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __iter__(self) -> Any:
+        """The rows ``self[0], self[1], ...`` (without this, Python's fallback iteration
+        would stop silently on a 0-d tensor instead of failing)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared memory, like torch's ``.numpy()``)."""
         if self.requires_grad:
@@ -417,14 +450,25 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise, so hash by identity
 
     # -- backward: replay the tape ----------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
+                 create_graph: bool = False, *, grad: Any = None) -> None:
         """Fill ``.grad`` of every leaf this tensor depends on with dL/dleaf.
 
-        ``grad`` is dL/dself; it may be omitted for a one-element output (then 1).
-        Gradients are *added* to existing ``.grad`` values, as in PyTorch -- call
-        ``zero_grad()`` between steps.  Afterwards the buffers the entries saved
-        are released, unless ``retain_graph=True``.
+        ``gradient`` (or ``grad=``) is dL/dself; it may be omitted for a one-element
+        output (then 1).  Gradients are *added* to existing ``.grad`` values, as in
+        PyTorch -- call ``zero_grad()`` between steps.  Afterwards the buffers the
+        entries saved are released, unless ``retain_graph=True``.  The backward pass
+        itself is not recorded, so ``create_graph=True`` (higher-order gradients) is
+        not supported.
         """
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True): tinynet does not record "
+                                      "the backward pass, so higher-order gradients are not "
+                                      "available")
+        if grad is None:
+            grad = gradient
+        elif gradient is not None:
+            raise TypeError("backward(): pass the gradient once, as gradient= or grad=")
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no "
                                "tape entry; did you create its inputs with requires_grad=True "
@@ -436,7 +480,13 @@ class Tensor:
                                    f"{self.data.shape}, so pass grad= of that shape")
             g = np.ones_like(self.data)
         else:
-            g = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            g = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            if g.dtype != self.data.dtype:
+                if g.dtype.kind not in ("biufc" if self.data.dtype.kind == "c" else "biuf"):
+                    # (numpy would turn None into nan and silently drop imaginary parts)
+                    raise TypeError(f"backward(): grad must hold real numbers, got "
+                                    f"{type(grad).__name__} of dtype {g.dtype}")
+                g = g.astype(self.data.dtype)
             if g.shape != self.data.shape:
                 raise ValueError(f"backward(): grad has shape {g.shape}, expected the "
                                  f"output's shape {self.data.shape}")
@@ -462,17 +512,27 @@ class Tensor:
                         f"so its gradient would be wrong; make a copy instead of changing it")
             node.grad = g
             kept = node.retained() if node.retained is not None else None
-            if kept is not None:  # retain_grad(): accumulate like a leaf
-                kept.grad = np.array(g, copy=True) if kept.grad is None else kept.grad + g
+            if kept is not None:  # retain_grad(): accumulate like a leaf (in its dtype)
+                _accumulate(kept, g)
             in_grads = node.backward(g)
             if not retain_graph:
                 node.backward = None  # drop the closure and everything it saved
+            if len(in_grads) != len(node.inputs):  # zip() would silently drop the rest
+                raise RuntimeError(f"backward(): entry #{node.seq} '{node.op}' must return a "
+                                   f"tuple with one gradient (or None) per input, for its "
+                                   f"{len(node.inputs)} inputs")
             for inp, ig in zip(node.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
                 if inp._node is None:
-                    _accumulate(inp, ig)
+                    _accumulate(inp, ig)  # checks the shape too
                 else:
+                    if ig.shape != inp.data.shape:  # a broken backward rule: fail here,
+                        # before numpy broadcasting hides it in a later entry
+                        raise RuntimeError(
+                            f"backward(): a gradient of shape {ig.shape} reached a tensor "
+                            f"of shape {inp.data.shape} from entry #{node.seq} '{node.op}'; "
+                            f"the op's backward must return each input's exact shape")
                     key = id(inp._node)
                     prev = pending.get(key)
                     pending[key] = ig if prev is None else prev + ig
@@ -495,6 +555,9 @@ class Tensor:
 
     def _inplace(self, name: str, fn: Callable[[np.ndarray], None]) -> "Tensor":
         self._check_inplace(name)
+        if not self.data.flags.writeable:  # numpy would say only "output array is read-only"
+            raise RuntimeError(f"{name}: this tensor's memory is read-only (e.g. a view made by "
+                               f"expand(), whose elements share memory); change a copy instead")
         fn(self.data)
         self._vbox[0] += 1
         return self
@@ -683,6 +746,10 @@ def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
                            f"shape {leaf.data.shape}; the op's backward must return each "
                            f"input's exact shape")
     if leaf.grad is None:
+        if leaf.data.dtype.kind not in "fc":  # e.g. ``int_tensor.requires_grad = True``
+            raise RuntimeError(f"backward(): a gradient reached a tensor of dtype "
+                               f"{leaf.data.dtype}; only floating-point tensors can require "
+                               f"gradients (use requires_grad_(), which checks this)")
         leaf.grad = np.array(g, dtype=leaf.data.dtype, copy=True)
     else:
         leaf.grad += g

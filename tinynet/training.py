@@ -352,6 +352,9 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optim
             total_loss += value * n
             correct += _accuracy(logits.data, labels.data)
             seen += n
+            # drop this step's graph now: it holds every activation and every node.grad,
+            # which would otherwise stay alive through the next batch's forward pass
+            del logits, loss
             bar.update(1)
             rate = seen / max(time.perf_counter() - start, 1e-9)
             bar.set_postfix_str(f"loss {total_loss / seen:.4f}, {rate:.0f} images/s")

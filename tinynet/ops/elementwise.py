@@ -88,7 +88,9 @@ def relu(x: Tensor) -> Tensor:
     out = np.maximum(x.data, np.zeros_like(x.data))
 
     def backward(g):  # d/dx relu(x) = 0 if x <= 0 else 1   (NaN <= 0 is False: 1)
-        return (g * ~(out <= 0),)
+        if np.isfinite(g).all():  # the usual case: a multiply is the fastest mask
+            return (g * ~(out <= 0),)
+        return (np.where(out <= 0, 0, g),)  # inf * 0 would be nan; blocked entries get 0
     return record("relu", out, (x,), backward)
 
 
@@ -101,9 +103,9 @@ def maximum(a: Tensor, b: Any) -> Tensor:
     out = np.maximum(x, y)
 
     def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b],  written as not [a < b]
-        wa, wb = _tie_weights(x, y, g.dtype)
-        return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
-                unbroadcast(g * wb, b.shape) if b.requires_grad else None)
+        ga, gb = _tie_grads(x, y, g)
+        return (unbroadcast(ga, a.shape) if a.requires_grad else None,
+                unbroadcast(gb, b.shape) if b.requires_grad else None)
     return record("maximum", out, (a, b), backward)
 
 
@@ -116,20 +118,22 @@ def minimum(a: Tensor, b: Any) -> Tensor:
     out = np.minimum(x, y)
 
     def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b],  written as not [a > b]
-        wb, wa = _tie_weights(x, y, g.dtype)
-        return (unbroadcast(g * wa, a.shape) if a.requires_grad else None,
-                unbroadcast(g * wb, b.shape) if b.requires_grad else None)
+        gb, ga = _tie_grads(x, y, g)
+        return (unbroadcast(ga, a.shape) if a.requires_grad else None,
+                unbroadcast(gb, b.shape) if b.requires_grad else None)
     return record("minimum", out, (a, b), backward)
 
 
-def _tie_weights(x: np.ndarray, y: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient shares of max(x, y): (not [x < y], not [x > y]), halved where x == y.
+def _tie_grads(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gradients of max(x, y): g where not [x < y], and g where not [x > y], halved
+    where x == y.
 
     Written with "not" so that a NaN on either side (every comparison False) sends the
     whole gradient to both, as PyTorch's masked_fill formulas do.  For min, swap them.
+    With where(), not g * mask: the losing side gets 0 even where g is inf (inf * 0 is nan).
     """
-    half = np.where(x == y, 0.5, 1.0).astype(dtype)
-    return half * ~(x < y), half * ~(x > y)
+    half = np.where(x == y, g / 2, g)
+    return np.where(x < y, 0, half), np.where(x > y, 0, half)
 
 
 @tensor_method
@@ -145,8 +149,8 @@ def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) ->
         dt = np.result_type(dt, *(np.asarray(v) for v in given))
     out = np.clip(x.data, lo, hi).astype(dt, copy=False)
 
-    def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside
-        return (g * ((x.data >= lo) & (x.data <= hi)),)
+    def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside (0 even where g is inf)
+        return (np.where((x.data >= lo) & (x.data <= hi), g, 0),)
     return record("clip", out, (x,), backward)
 
 

@@ -38,7 +38,8 @@ def _axes(x: Tensor, axis: Axis, dim: Axis = None, name: str = "axis") -> Option
         out.append(int(a) % builtins.max(x.ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{name} has a repeated axis: {axis!r}")
-    return tuple(out) if x.ndim > 0 else None
+    # dim=() reduces every dim, as in PyTorch (numpy's axis=() would reduce none)
+    return tuple(out) if x.ndim > 0 and out else None
 
 
 def _keep(keepdims: bool, keepdim: Optional[bool]) -> bool:

@@ -137,6 +137,9 @@ def _getitem(x: Tensor, idx: Any) -> Tensor:
     except IndexError as e:
         raise IndexError(f"index {idx!r} is invalid for a tensor of shape {x.shape}: {e}") from None
     basic = _is_basic(idx)
+    if basic and type(out) is not np.ndarray:  # x[0] of a 1-D x: numpy gives a copied scalar;
+        # index with a trailing ... to get a 0-d VIEW, so x[0].add_(1) changes x, as in torch
+        out = x.data[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
 
     def backward(g):  # scatter the gradient back; repeated indices add up
         gx = np.zeros(x.shape, dtype=g.dtype)
