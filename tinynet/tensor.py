@@ -509,7 +509,8 @@ class Tensor:
                     raise RuntimeError(
                         f"backward(): a tensor used by entry #{node.seq} '{node.op}' was "
                         f"modified in place after the op recorded it (version {v} -> {box[0]}), "
-                        f"so its gradient would be wrong; make a copy instead of changing it")
+                        f"so the gradient could be wrong (tinynet checks every input and the "
+                        f"output, not only what the op saved); make a copy instead of changing it")
             node.grad = g
             kept = node.retained() if node.retained is not None else None
             if kept is not None:  # retain_grad(): accumulate like a leaf (in its dtype)
