@@ -198,6 +198,10 @@ def test_resume_continues_bit_for_bit(tmp_path):
     a, b = tinynet.load(straight / "model.npz"), tinynet.load(split / "model.npz")
     assert_same_checkpoint(a, b)
     assert len(list(csv.reader((split / "metrics.csv").open()))) == 3  # header + 2 epochs
+    # metrics.json too: epochs stay integers through the checkpoint (not 1.0, 2)
+    ja, jb = (json.loads((d / "metrics.json").read_text()) for d in (straight, split))
+    assert ja["history"]["epoch"] == [1, 2] and jb["history"]["epoch"] == [1, 2]
+    assert all(type(e) is int for e in ja["history"]["epoch"] + jb["history"]["epoch"])
 
 
 def test_ctrl_c_mid_epoch_keeps_the_last_complete_epoch(tmp_path, monkeypatch, capsys):
@@ -338,9 +342,25 @@ def test_compare_dropout_without_matplotlib_still_writes_csv_and_json(tmp_path, 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     out = tmp_path / "cmp"
     assert compare(out) == 0
-    assert "pip install 'tinynet[plot]'" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    # PyPI's "tinynet" is another project: the hint must not send users there
+    assert "pip install matplotlib" in text and "tinynet[plot]" not in text
     check_comparison_files(out)
     assert not (out / "dropout_comparison.png").exists()
+
+
+def test_compare_dropout_without_matplotlib_removes_the_earlier_runs_plot(tmp_path,
+                                                                          monkeypatch):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    earlier = out / "dropout_comparison.png"  # as an earlier run with matplotlib left it
+    earlier.write_bytes(b"\x89PNG\r\n\x1a\n" + b"tinynet compare-dropout, an earlier run")
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert compare(out) == 0
+    check_comparison_files(out)
+    assert not earlier.exists()  # no plot of another run beside this run's numbers
 
 
 def test_the_two_compared_runs_start_from_the_same_weights(monkeypatch, tmp_path):

@@ -298,7 +298,8 @@ def resume_run(ckpt: Mapping[str, Any]) -> Run:
         run.model.load_state_dict(ckpt["model"])
         run.optimizer.load_state_dict(ckpt["optimizer"])
         hist = ckpt["history"]
-        run.history = {k: [float(v) for v in hist[k]] for k in METRIC_COLUMNS}
+        run.history = {k: [(int if k == "epoch" else float)(v) for v in hist[k]]
+                       for k in METRIC_COLUMNS}
         if any(len(v) != ckpt["epoch"] for v in run.history.values()):
             raise ValueError("its history does not have one row per completed epoch")
         run.epoch = int(ckpt["epoch"])
@@ -306,7 +307,7 @@ def resume_run(ckpt: Mapping[str, Any]) -> Run:
     except KeyError as e:
         raise TrainingError(f"checkpoint does not fit together: it lacks the entry "
                             f"{e}") from None
-    except (ValueError, RuntimeError, TypeError) as e:
+    except (ValueError, RuntimeError, TypeError, OverflowError) as e:
         raise TrainingError(f"checkpoint does not fit together: {_one_line(e)}") from None
     return run
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -46,10 +47,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # a diverging run overflows long before its loss is NaN; the NaN guard says so in
         # one line, so numpy's RuntimeWarnings would only be noise before it
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not in a traceback at exit
+        return code
     except (CLIError, TrainingError) as e:
         print(f"tinynet: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `tinynet gradcheck | head`: the reader stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # quiet exit flush
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose pipe closed
     except KeyboardInterrupt:
         print("tinynet: interrupted", file=sys.stderr)
         return 130

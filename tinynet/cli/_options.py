@@ -61,7 +61,7 @@ def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, An
     parser.add_argument("--epochs", type=positive_int, default=d("epochs"), metavar="N",
                         help=f"number of epochs in total (default {defaults['epochs']})"
                              + ("; with --resume, the total including the epochs already "
-                                "done" if resumable else ""))
+                                "done (default: the run's own total)" if resumable else ""))
     parser.add_argument("--batch-size", type=positive_int, default=d("batch_size"),
                         metavar="B", help=f"images per step (default {defaults['batch_size']})")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=d("optimizer"),

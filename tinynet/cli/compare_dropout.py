@@ -52,7 +52,7 @@ RUNS = ("no_dropout", "dropout")
 JSON_FORMAT = "tinynet-dropout-comparison"
 CSV_COLUMNS = ["run", "dropout", "conv_dropout"] + METRIC_COLUMNS
 PNG_MARKER = b"tinynet compare-dropout"
-PLOT_HINT = "pip install 'tinynet[plot]'"
+PLOT_HINT = "pip install matplotlib"  # not 'tinynet[plot]': PyPI's "tinynet" is another project
 
 
 def _is_our_png(path: Path) -> bool:
@@ -149,6 +149,9 @@ def run(args: argparse.Namespace) -> int:
         plotted = plot(results, out_dir / "dropout_comparison.png")
     except ImportError:
         plotted = False
+        stale = out_dir / "dropout_comparison.png"
+        if _is_our_png(stale):  # an earlier run's plot would sit beside this run's numbers
+            stale.unlink()
         print(f"matplotlib is not installed, so no plot was drawn; for "
               f"dropout_comparison.png: {PLOT_HINT}")
     if plotted:

@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     except TrainingError as e:
         raise CLIError(str(e)) from None
     loss, acc = evaluate(model, x, y, batch_size=args.batch_size)
-    print(f"model: {describe_cnn(config['model'])}, trained {ckpt['epoch']} epochs on "
-          f"{config['dataset']}")
+    print(f"model: {describe_cnn(config['model'])}, trained {ckpt['epoch']} "
+          f"epoch{'s' * (ckpt['epoch'] != 1)} on {config['dataset']}")
     print(f"test loss {loss:.4f}  accuracy {100 * acc:.2f}% "
           f"({round(acc * len(y)):,} of {len(y):,} {dataset} test images, {where})")
     return 0

@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
 
     h = run_.history
     print(f"done: test accuracy {100 * h['test_acc'][-1]:.2f}% (loss "
-          f"{h['test_loss'][-1]:.4f}) after {run_.epoch} epochs, "
+          f"{h['test_loss'][-1]:.4f}) after {run_.epoch} epoch{'s' * (run_.epoch != 1)}, "
           f"{sum(h['seconds']):.0f} s in all; wrote {out_dir}/{{metrics.csv, metrics.json, "
           f"{CHECKPOINT_NAME}}}")
     return 0
