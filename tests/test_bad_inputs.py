@@ -20,23 +20,17 @@ import tinynet.nn as nn
 import tinynet.training as training
 from tinynet import optim, viz
 from tinynet.cli import main
-from tinynet.data import (DataLoader, DatasetError, DownloadError, TensorDataset,
+from tinynet.data import (DataLoader, DatasetError, TensorDataset,
                           load_embedded_mnist, read_idx, write_idx)
 from tinynet.data import datasets as ds_mod
-from tinynet.data import download as dl_mod
 from tinynet.training import TrainingError
 
 QUIET = ["--quiet", "--no-download"]
 
 
 @pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    def no_download(*args, **kwargs):
-        raise DownloadError("downloads are disabled in the tests")
-    monkeypatch.setattr(dl_mod, "download_files", no_download)
-    monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "empty-data-root"))
-    monkeypatch.setitem(ds_mod.SYSTEM_DIRS, "fashion-mnist", [])
-    monkeypatch.chdir(tmp_path)
+def offline(no_network_no_data):
+    pass
 
 
 def write_split(folder: Path, train: bool, n: int) -> None:

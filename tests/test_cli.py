@@ -21,9 +21,6 @@ import pytest
 import tinynet
 import tinynet.training as training
 from tinynet.cli import main
-from tinynet.data import DownloadError
-from tinynet.data import datasets as ds_mod
-from tinynet.data import download as dl_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--train-size", "50", "--batch-size", "25", "--quiet", "--no-download"]
@@ -33,14 +30,8 @@ TEST_IMAGES = 200  # the test split is cut to this many images to keep the tests
 
 
 @pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
+def offline(no_network_no_data, monkeypatch):
     """No network, no data files: only the embedded digits (and fewer test images)."""
-    def no_download(*args, **kwargs):
-        raise DownloadError("downloads are disabled in the tests")
-    monkeypatch.setattr(dl_mod, "download_files", no_download)
-    monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "empty-data-root"))
-    monkeypatch.setitem(ds_mod.SYSTEM_DIRS, "fashion-mnist", [])
-    monkeypatch.chdir(tmp_path)
 
     real_load_data, real_load_test = training.load_data, training.load_test_split
 
