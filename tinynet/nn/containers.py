@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Optional, Union
 
+import numpy as np
+
 from .module import Module, _addindent, _check_module
 
 __all__ = ["Sequential", "ModuleList"]
@@ -15,14 +17,42 @@ __all__ = ["Sequential", "ModuleList"]
 
 def _index(container: Module, idx: Any) -> int:
     """An int index (negative allowed) checked against the container's length."""
-    if isinstance(idx, bool) or not isinstance(idx, int):
+    if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
         raise TypeError(f"{container._get_name()} indices must be integers or slices, "
                         f"got {type(idx).__name__}")
+    idx = int(idx)  # a numpy integer (from np.arange, argmax...) works too, as in PyTorch
     n = len(container._modules)
     if not -n <= idx < n:
         raise IndexError(f"index {idx} is out of range for {container._get_name()} "
                          f"of length {n}")
     return idx % n
+
+
+def _check_insert(container: Module, index: Any) -> int:
+    """An insert position (negative allowed, ``len`` = at the end), as in ``list.insert``."""
+    name = container._get_name()
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise TypeError(f"{name}.insert: index must be an int, got {type(index).__name__}")
+    n = len(container._modules)
+    if not -n <= index <= n:
+        raise IndexError(f"{name}.insert: index {index} is out of range for length {n}")
+    return index if index >= 0 else index + n
+
+
+def _renumber(container: Module, modules: list) -> None:
+    """Re-register ``modules`` as ``"0"``, ``"1"``, ... (after a delete or insert; as PyTorch)."""
+    container._modules.clear()
+    for i, module in enumerate(modules):
+        container._modules[str(i)] = module
+
+
+def _delete(container: Module, idx: Union[int, slice]) -> None:
+    values = list(container._modules.values())
+    if isinstance(idx, slice):
+        del values[idx]
+    else:
+        del values[_index(container, idx)]
+    _renumber(container, values)
 
 
 class Sequential(Module):
@@ -57,17 +87,47 @@ class Sequential(Module):
         _check_module(module, f"Sequential[{idx}] = ...")
         setattr(self, key, module)
 
+    def __delitem__(self, idx: Union[int, slice]) -> None:
+        """``del seq[i]`` / ``del seq[i:j]``; the rest are renumbered "0", "1", ... (as PyTorch)."""
+        _delete(self, idx)
+
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+    def __add__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, "
+                             f"but {type(other).__name__} is given")
+        return Sequential(*self, *other)
+
     def append(self, module: Module) -> "Sequential":
         """Add ``module`` at the end; returns self."""
         _check_module(module, "Sequential.append")
         self.add_module(str(len(self)), module)
         return self
+
+    def extend(self, sequential: Iterable[Module]) -> "Sequential":
+        """Append every module of ``sequential``; returns self."""
+        for module in list(sequential):
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        """Put ``module`` before position ``index``; layers are renumbered; returns self."""
+        _check_module(module, "Sequential.insert")
+        values = list(self._modules.values())
+        values.insert(_check_insert(self, index), module)
+        _renumber(self, values)
+        return self
+
+    def pop(self, key: Union[int, slice]) -> Union[Module, "Sequential"]:
+        """Remove and return ``self[key]``."""
+        value = self[key]
+        del self[key]
+        return value
 
 
 class ModuleList(Module):
@@ -90,11 +150,34 @@ class ModuleList(Module):
         _check_module(module, f"ModuleList[{idx}] = ...")
         setattr(self, str(_index(self, idx)), module)
 
+    def __delitem__(self, idx: Union[int, slice]) -> None:
+        """``del ml[i]`` / ``del ml[i:j]``; the rest are renumbered "0", "1", ... (as PyTorch)."""
+        _delete(self, idx)
+
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+    def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> "ModuleList":
+        return ModuleList(list(self)).extend(other)
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index`` (as ``list.insert``); renumbers the rest."""
+        _check_module(module, "ModuleList.insert")
+        values = list(self._modules.values())
+        values.insert(_check_insert(self, index), module)
+        _renumber(self, values)
+
+    def pop(self, key: Union[int, slice]) -> Union[Module, "ModuleList"]:
+        """Remove and return ``self[key]``."""
+        value = self[key]
+        del self[key]
+        return value
 
     def append(self, module: Module) -> "ModuleList":
         """Add ``module`` at the end; returns self."""
