@@ -420,3 +420,18 @@ def test_state_dict_with_buffers_matches_pytorch_keys():
     assert list(ours.state_dict()) == list(t.state_dict())
     ours.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
     t.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+
+
+def test_to_cpu_and_float_dtypes_as_pytorch():
+    m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    assert m.to("cpu") is m and m.cpu() is m and m.to(device="cpu", non_blocking=True) is m
+    assert m.to("cpu", np.float64)[0].weight.dtype == np.float64
+    assert m.to(dtype="float32")[1].running_mean.dtype == np.float32
+    assert m[1].num_batches_tracked.dtype == np.int64          # ints are left alone
+    for bad in ("cuda", "cuda:0", "mps"):
+        with pytest.raises(ValueError, match="CPU only"):
+            m.to(bad)
+    with pytest.raises(ValueError, match="float32 or float64"):
+        m.to(np.float16)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        m.to(memory_format="channels_last")

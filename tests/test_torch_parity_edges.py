@@ -196,3 +196,21 @@ def test_cat_stack_keep_float32_beside_integers(join):
     assert join([f32, tinynet.tensor(np.ones(2))]).dtype == np.float64
     out.sum().backward()
     assert f32.grad.dtype == np.float32
+
+
+def test_tensor_to_float_double_cpu_as_pytorch():
+    x = tinynet.tensor(np.array([1.5, -2.0], np.float32), requires_grad=True)
+    assert x.to("cpu") is x and x.cpu() is x and x.to(dtype=np.float32) is x
+    y = x.to("cpu", np.float64)
+    assert y.dtype == np.float64 and x.double().dtype == np.float64
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, [3.0, -4.0])
+    assert x.to(tinynet.tensor(np.zeros(1))).dtype == np.float64   # x.to(other)
+    assert tinynet.tensor([1, 2]).float().dtype == np.float32
+    c = x.to("cpu", copy=True)
+    assert c is not x and np.shares_memory(c.data, x.data) is False
+    with pytest.raises(ValueError, match="CPU only"):
+        x.to("cuda")
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        x.to(memory_format="channels_last")

@@ -325,6 +325,34 @@ class Module:
         """Cast floating-point parameters and buffers to float32."""
         return self._cast(np.float32)
 
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
+        """PyTorch's ``model.to(device)`` / ``.to(dtype)`` / ``.to(device, dtype)``.
+
+        tinynet runs on the CPU only, so ``"cpu"`` is accepted and any other device is an
+        error; a float dtype (``"float32"``, ``np.float64``, ...) casts like ``float()``.
+        """
+        unknown = set(kwargs) - {"device", "dtype", "non_blocking"}
+        if unknown:
+            raise TypeError(f"{self._get_name()}.to: unexpected keyword {sorted(unknown)[0]!r}")
+        kwargs.pop("non_blocking", None)  # nothing is copied between devices
+        for arg in list(args) + list(kwargs.values()):
+            if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
+                continue
+            try:
+                dtype = np.dtype(arg)
+            except TypeError:
+                raise ValueError(f"{self._get_name()}.to: tinynet runs on the CPU only; got "
+                                 f"{arg!r} (expected 'cpu' or a float dtype)") from None
+            if dtype.kind != "f" or dtype.itemsize not in (4, 8):
+                raise ValueError(f"{self._get_name()}.to: dtype must be float32 or float64, "
+                                 f"got {dtype}")
+            self._cast(dtype.type)
+        return self
+
+    def cpu(self) -> "Module":
+        """The model itself: tinynet's arrays are always in main memory."""
+        return self
+
     # ------------------------------------------------------------------
     # Saving and loading
     # ------------------------------------------------------------------

@@ -178,3 +178,58 @@ def _bound(x: Tensor, v: Any, name: str) -> Any:
 
 clamp = clip
 Tensor.clamp = clip  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# Casts: PyTorch's x.to(...), x.float(), x.double()
+# --------------------------------------------------------------------------
+def _cast(x: Tensor, dtype: np.dtype) -> Tensor:
+    """``x`` in ``dtype`` (``x`` itself if it already is); differentiable between floats."""
+    if x.dtype == dtype:
+        return x
+    out = x.data.astype(dtype)
+
+    def backward(g):  # d cast(x)/dx = 1: the gradient is cast back to x's dtype
+        return (g.astype(x.dtype),)
+    return record("cast", out, (x,), backward)
+
+
+def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """PyTorch's ``x.to(device)`` / ``x.to(dtype)`` / ``x.to(device, dtype)``.
+
+    tinynet runs on the CPU only: ``"cpu"`` returns ``x`` itself, any other device is an
+    error.  A dtype casts (``x`` itself if it already has it); the gradient flows back
+    through a cast between float dtypes.
+    """
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy"}
+    if unknown:
+        raise TypeError(f"to: unexpected keyword {sorted(unknown)[0]!r}")
+    out = x
+    for arg in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
+        if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
+            continue
+        if isinstance(arg, Tensor):  # x.to(other): other's dtype
+            arg = arg.dtype
+        try:
+            dtype = np.dtype(arg)
+        except TypeError:
+            raise ValueError(f"to: tinynet runs on the CPU only; got {arg!r} (expected "
+                             f"'cpu' or a dtype)") from None
+        out = _cast(out, dtype)
+    if kwargs.get("copy") and out is x:
+        out = _cast_copy(x)
+    return out
+
+
+def _cast_copy(x: Tensor) -> Tensor:
+    out = x.data.copy()
+
+    def backward(g):  # a copy: d/dx = 1
+        return (g,)
+    return record("copy", out, (x,), backward)
+
+
+Tensor.to = to  # type: ignore[attr-defined]
+Tensor.float = lambda self: _cast(self, np.dtype(np.float32))  # type: ignore[attr-defined]
+Tensor.double = lambda self: _cast(self, np.dtype(np.float64))  # type: ignore[attr-defined]
+Tensor.cpu = lambda self: self  # type: ignore[attr-defined]
