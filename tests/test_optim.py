@@ -496,3 +496,10 @@ def test_frozen_parameter_is_accepted_and_skipped():
     opt.step()
     np.testing.assert_array_equal(frozen.data, [1.0, 2.0])
     np.testing.assert_allclose(live.data, [0.0, 0.0])
+
+
+def test_named_parameters_are_accepted_as_in_torch():
+    model = tinynet.nn.Linear(3, 2)
+    opt = tinynet.optim.SGD(model.named_parameters(), lr=0.1)
+    got, want = opt.param_groups[0]["params"], list(model.parameters())
+    assert len(got) == len(want) and all(a is b for a, b in zip(got, want))

@@ -112,6 +112,9 @@ class Optimizer:
                             f"changes between runs)")
         else:
             params = list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                          for p in params):  # model.named_parameters(), as torch 2.x accepts
+            params = [p for _, p in params]
         gi = len(self.param_groups)
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
