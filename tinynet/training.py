@@ -336,7 +336,8 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optim
     total_loss, correct, seen = 0.0, 0, 0
     start = time.perf_counter()
     with tqdm(total=len(loader), desc=desc, unit="batch", leave=False, file=sys.stderr,
-              disable=not progress, dynamic_ncols=True) as bar:
+              disable=None if progress else True,  # None: no bar when stderr is not a terminal
+              dynamic_ncols=True) as bar:
         for batch, (images, labels) in enumerate(loader, 1):
             if augment:
                 images = Tensor(random_shift(images.data, augment))

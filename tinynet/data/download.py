@@ -123,7 +123,7 @@ def download_file(url: str, dest: Path, md5: Optional[str], timeout: float = DEF
     with response, atomic_open(dest, "wb") as out:  # a failed check leaves no file
         total = int(response.headers.get("Content-Length") or 0) or None
         with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name,
-                  disable=not progress, leave=False) as bar:
+                  disable=None if progress else True, leave=False) as bar:
             while True:
                 try:
                     chunk = response.read(_CHUNK)
