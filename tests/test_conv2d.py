@@ -162,12 +162,15 @@ def test_two_convs_in_a_row():
     ((1, 2, 5, 5), (3, 2, 1, 1), 2, 0, 1, 1),
 ])
 @pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("input_grad", [True, False], ids=["dx", "first-layer"])
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias):
+def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias, input_grad):
+    # first-layer: the input needs no gradient, which takes another path for dW and db
     torch = pytest.importorskip("torch")
     arrays = [_rand(xs, 30), _rand(ws, 31)] + ([_rand(ws[0], 32)] if bias else [])
-    tn = [_t(a, True) for a in arrays]
-    th = [torch.tensor(a, requires_grad=True) for a in arrays]
+    needs = [input_grad] + [True] * (len(arrays) - 1)
+    tn = [_t(a, r) for a, r in zip(arrays, needs)]
+    th = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
     out = conv2d(*tn, stride=stride, padding=padding, dilation=dilation, groups=groups)
     ref = torch.nn.functional.conv2d(*th, stride=stride, padding=padding, dilation=dilation,
                                      groups=groups)
@@ -176,7 +179,11 @@ def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias):
     out.backward(g)
     ref.backward(torch.tensor(g))
     for a, b in zip(tn, th):
-        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-10)
+        if b.grad is None:
+            assert a.grad is None
+        else:
+            np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-10)
+    assert out.data.flags.c_contiguous
 
 
 # ================================================================ errors
