@@ -763,3 +763,25 @@ def _index(idx: Any) -> Any:
     if isinstance(idx, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in idx)
     return idx
+
+
+def _to_dtypes(name: str, args: Sequence[Any], kwargs: dict[str, Any],
+               keywords: set[str]) -> list[np.dtype]:
+    """The dtypes that PyTorch-style ``.to(...)`` arguments ask for, in order.
+
+    tinynet runs on the CPU only: ``"cpu"`` (or ``"cpu:0"``) asks for nothing and any
+    other device is an error; a Tensor stands for its dtype, as in ``x.to(other)``.
+    """
+    unknown = set(kwargs) - keywords
+    if unknown:
+        raise TypeError(f"{name}: unexpected keyword {sorted(unknown)[0]!r}")
+    dtypes = []
+    for arg in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
+        if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
+            continue
+        try:
+            dtypes.append(np.dtype(arg.dtype if isinstance(arg, Tensor) else arg))
+        except TypeError:
+            raise ValueError(f"{name}: tinynet runs on the CPU only; got {arg!r} (expected "
+                             f"'cpu' or a dtype)") from None
+    return dtypes

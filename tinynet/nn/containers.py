@@ -46,16 +46,45 @@ def _renumber(container: Module, modules: list) -> None:
         container._modules[str(i)] = module
 
 
-def _delete(container: Module, idx: Union[int, slice]) -> None:
-    values = list(container._modules.values())
-    if isinstance(idx, slice):
-        del values[idx]
-    else:
-        del values[_index(container, idx)]
-    _renumber(container, values)
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: members named "0", "1", ... in order, and
+    the list operations.  A delete or insert renumbers the members, as in PyTorch, so
+    state_dict keys and later appends stay consistent."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __delitem__(self, idx: Union[int, slice]) -> None:
+        """``del c[i]`` / ``del c[i:j]``; the rest are renumbered."""
+        values = list(self._modules.values())
+        del values[idx if isinstance(idx, slice) else _index(self, idx)]
+        _renumber(self, values)
+
+    def append(self, module: Module) -> Any:
+        """Add ``module`` at the end; returns self."""
+        _check_module(module, f"{self._get_name()}.append")
+        self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Any:
+        """Put ``module`` before position ``index`` (as ``list.insert``); returns self."""
+        _check_module(module, f"{self._get_name()}.insert")
+        values = list(self._modules.values())
+        values.insert(_check_insert(self, index), module)
+        _renumber(self, values)
+        return self
+
+    def pop(self, key: Union[int, slice]) -> Any:
+        """Remove and return ``self[key]``."""
+        value = self[key]
+        del self[key]
+        return value
 
 
-class Sequential(Module):
+class Sequential(_ModuleSequence):
     """Run modules one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     Build it from modules (named ``"0"``, ``"1"``, ...) or from one OrderedDict
@@ -87,27 +116,11 @@ class Sequential(Module):
         _check_module(module, f"Sequential[{idx}] = ...")
         setattr(self, key, module)
 
-    def __delitem__(self, idx: Union[int, slice]) -> None:
-        """``del seq[i]`` / ``del seq[i:j]``; the rest are renumbered "0", "1", ... (as PyTorch)."""
-        _delete(self, idx)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __add__(self, other: "Sequential") -> "Sequential":
         if not isinstance(other, Sequential):
             raise ValueError(f"add operator supports only objects of Sequential class, "
                              f"but {type(other).__name__} is given")
         return Sequential(*self, *other)
-
-    def append(self, module: Module) -> "Sequential":
-        """Add ``module`` at the end; returns self."""
-        _check_module(module, "Sequential.append")
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, sequential: Iterable[Module]) -> "Sequential":
         """Append every module of ``sequential``; returns self."""
@@ -115,22 +128,8 @@ class Sequential(Module):
             self.append(module)
         return self
 
-    def insert(self, index: int, module: Module) -> "Sequential":
-        """Put ``module`` before position ``index``; layers are renumbered; returns self."""
-        _check_module(module, "Sequential.insert")
-        values = list(self._modules.values())
-        values.insert(_check_insert(self, index), module)
-        _renumber(self, values)
-        return self
 
-    def pop(self, key: Union[int, slice]) -> Union[Module, "Sequential"]:
-        """Remove and return ``self[key]``."""
-        value = self[key]
-        del self[key]
-        return value
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain Python list's are not).
 
     It has no ``forward``: iterate over it in your own module's ``forward``.
@@ -150,40 +149,11 @@ class ModuleList(Module):
         _check_module(module, f"ModuleList[{idx}] = ...")
         setattr(self, str(_index(self, idx)), module)
 
-    def __delitem__(self, idx: Union[int, slice]) -> None:
-        """``del ml[i]`` / ``del ml[i:j]``; the rest are renumbered "0", "1", ... (as PyTorch)."""
-        _delete(self, idx)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
 
     def __add__(self, other: Iterable[Module]) -> "ModuleList":
         return ModuleList(list(self)).extend(other)
-
-    def insert(self, index: int, module: Module) -> None:
-        """Put ``module`` before position ``index`` (as ``list.insert``); renumbers the rest."""
-        _check_module(module, "ModuleList.insert")
-        values = list(self._modules.values())
-        values.insert(_check_insert(self, index), module)
-        _renumber(self, values)
-
-    def pop(self, key: Union[int, slice]) -> Union[Module, "ModuleList"]:
-        """Remove and return ``self[key]``."""
-        value = self[key]
-        del self[key]
-        return value
-
-    def append(self, module: Module) -> "ModuleList":
-        """Add ``module`` at the end; returns self."""
-        _check_module(module, "ModuleList.append")
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
         """Append every module of ``modules``; returns self."""

@@ -1,7 +1,6 @@
 """Conv2d: a 2-D convolution layer (the arithmetic is in ``functional/conv.py``)."""
 from __future__ import annotations
 
-import math
 from typing import Any, Union
 
 import numpy as np
@@ -71,10 +70,7 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """Draw fresh initial values (PyTorch's default init)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.size // self.out_channels
-            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Any:
         _check_input("Conv2d", input)

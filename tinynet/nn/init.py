@@ -140,6 +140,16 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound)
 
 
+def default_layer_init_(weight: Tensor, bias: Optional[Tensor]) -> None:
+    """PyTorch's default init of Linear and Conv2d: ``kaiming_uniform_(weight, a=sqrt(5))``,
+    i.e. U(+-1/sqrt(fan_in)), and the bias also U(+-1/sqrt(fan_in))."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _calculate_fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
     """N(0, std^2) with std = gain / sqrt(fan) (He et al.)."""

@@ -1,7 +1,6 @@
 """Linear (fully connected) layer, plus the shape-only layers Identity and Flatten."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -44,10 +43,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Draw fresh initial values (PyTorch's default init)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Any:
         name = f"Linear({self.in_features}, {self.out_features})"

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 
 import numpy as np
 
-from ..tensor import Tensor, no_grad
+from ..tensor import Tensor, _to_dtypes, no_grad
 from .parameter import Parameter
 
 __all__ = ["Module"]
@@ -331,21 +331,10 @@ class Module:
         tinynet runs on the CPU only, so ``"cpu"`` is accepted and any other device is an
         error; a float dtype (``"float32"``, ``np.float64``, ...) casts like ``float()``.
         """
-        unknown = set(kwargs) - {"device", "dtype", "non_blocking"}
-        if unknown:
-            raise TypeError(f"{self._get_name()}.to: unexpected keyword {sorted(unknown)[0]!r}")
-        kwargs.pop("non_blocking", None)  # nothing is copied between devices
-        for arg in list(args) + list(kwargs.values()):
-            if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
-                continue
-            try:
-                dtype = np.dtype(arg)
-            except TypeError:
-                raise ValueError(f"{self._get_name()}.to: tinynet runs on the CPU only; got "
-                                 f"{arg!r} (expected 'cpu' or a float dtype)") from None
+        name = f"{self._get_name()}.to"
+        for dtype in _to_dtypes(name, args, kwargs, {"device", "dtype", "non_blocking"}):
             if dtype.kind != "f" or dtype.itemsize not in (4, 8):
-                raise ValueError(f"{self._get_name()}.to: dtype must be float32 or float64, "
-                                 f"got {dtype}")
+                raise ValueError(f"{name}: dtype must be float32 or float64, got {dtype}")
             self._cast(dtype.type)
         return self
 

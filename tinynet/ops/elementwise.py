@@ -9,7 +9,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..tensor import Tensor, _operands, is_grad_enabled, record, tensor_method, unbroadcast
+from ..tensor import (Tensor, _operands, _to_dtypes, is_grad_enabled, record, tensor_method,
+                      unbroadcast)
 
 
 @tensor_method
@@ -201,20 +202,8 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     error.  A dtype casts (``x`` itself if it already has it); the gradient flows back
     through a cast between float dtypes.
     """
-    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy"}
-    if unknown:
-        raise TypeError(f"to: unexpected keyword {sorted(unknown)[0]!r}")
     out = x
-    for arg in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
-        if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
-            continue
-        if isinstance(arg, Tensor):  # x.to(other): other's dtype
-            arg = arg.dtype
-        try:
-            dtype = np.dtype(arg)
-        except TypeError:
-            raise ValueError(f"to: tinynet runs on the CPU only; got {arg!r} (expected "
-                             f"'cpu' or a dtype)") from None
+    for dtype in _to_dtypes("to", args, kwargs, {"device", "dtype", "non_blocking", "copy"}):
         out = _cast(out, dtype)
     if kwargs.get("copy") and out is x:
         out = _cast_copy(x)

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..tensor import Tensor, _index, record, tensor_method, unbroadcast
+from ..tensor import _KIND_RANK, Tensor, _index, record, tensor_method, unbroadcast
 
 
 def _dims(args: tuple) -> tuple:
@@ -191,9 +191,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def _join_dtype(ts: list[Tensor]) -> np.dtype:
     """PyTorch's result dtype for cat/stack: the highest kind (bool < int < float) wins,
     so float32 joined with int64 stays float32; within a kind, numpy's promotion."""
-    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-    top = max(rank.get(t.dtype.kind, 4) for t in ts)
-    return np.result_type(*(t.dtype for t in ts if rank.get(t.dtype.kind, 4) == top))
+    top = max(_KIND_RANK.get(t.dtype.kind, 4) for t in ts)
+    return np.result_type(*(t.dtype for t in ts if _KIND_RANK.get(t.dtype.kind, 4) == top))
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
