@@ -32,7 +32,7 @@ from . import CLIError
 from ._options import add_data_options, add_training_options
 
 # The default network and recipe, chosen by measurement on the 4,000 / 1,000
-# embedded digits (2 cores): 97.9-98.3% test accuracy for seeds 0-4, 40-46 s
+# embedded digits (2 cores): 97.9-98.3% test accuracy for seeds 0-4, 40-48 s
 # per run.  Three conv blocks, Adam with a per-epoch decaying learning
 # rate, and random shifts of the training images (a cheap way to get more data).
 DEFAULTS: dict[str, Any] = {
