@@ -119,7 +119,7 @@ def test_col2im_is_the_adjoint_of_im2col(stride, padding, dilation):
     x, w = _rand((2, 3, 7, 6), 16), np.zeros((4, 3, 3, 2))
     g = _geometry(x, w, None, stride, padding, dilation, 1)
     cols = im2col(x, g)
-    assert cols.shape == (3 * 3 * 2, 2 * g.Ho * g.Wx)
+    assert cols.shape == (1, 3 * 3 * 2, 2 * g.Ho * g.Wx)
     c = _rand(cols.shape, 17)
     np.testing.assert_allclose(np.sum(cols * c), np.sum(x * col2im(c, g)), rtol=1e-12)
 
@@ -184,6 +184,33 @@ def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias, input_gr
         else:
             np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-10)
     assert out.data.flags.c_contiguous
+
+
+@pytest.mark.parametrize("xs,ws,groups", [
+    ((2, 4, 6, 5), (6, 2, 3, 3), 2),     # filler columns, one product over the batch
+    ((3, 1, 7, 6), (4, 1, 3, 2), 1),     # one input channel: one product per image
+])
+@pytest.mark.parametrize("needs", [(x, w, b) for x in (True, False) for w in (True, False)
+                                   for b in (True, False) if x or w or b])
+def test_bias_row_every_requires_grad_combination(xs, ws, groups, needs):
+    # the bias rides in the product as a row of ones; db must still come out right when
+    # the weight is frozen (no dW product to take it from) and dW when the bias is frozen
+    torch = pytest.importorskip("torch")
+    arrays = [_rand(xs, 50), _rand(ws, 51), _rand(ws[0], 52)]
+    tn = [_t(a, r) for a, r in zip(arrays, needs)]
+    th = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
+    out = conv2d(*tn, padding=1, groups=groups)
+    ref = torch.nn.functional.conv2d(*th, padding=1, groups=groups)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = _rand(out.shape, 53)
+    out.backward(g)
+    ref.backward(torch.tensor(g))
+    for a, b in zip(tn, th):
+        if b.grad is None:
+            assert a.grad is None
+        else:
+            assert a.grad.shape == a.shape
+            np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-10)
 
 
 # ================================================================ errors
