@@ -169,11 +169,18 @@ def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias, input_gr
     torch = pytest.importorskip("torch")
     arrays = [_rand(xs, 30), _rand(ws, 31)] + ([_rand(ws[0], 32)] if bias else [])
     needs = [input_grad] + [True] * (len(arrays) - 1)
+    out = _compare_with_torch(torch, arrays, needs, stride=stride, padding=padding,
+                              dilation=dilation, groups=groups)
+    assert out.data.flags.c_contiguous
+
+
+def _compare_with_torch(torch, arrays, needs, **kwargs):
+    """conv2d of (x, w[, b]) in tinynet and torch, ``needs[i]``: whether arrays[i] requires
+    grad; asserts equal outputs and equal gradients (None where torch has none)."""
     tn = [_t(a, r) for a, r in zip(arrays, needs)]
     th = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
-    out = conv2d(*tn, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    ref = torch.nn.functional.conv2d(*th, stride=stride, padding=padding, dilation=dilation,
-                                     groups=groups)
+    out = conv2d(*tn, **kwargs)
+    ref = torch.nn.functional.conv2d(*th, **kwargs)
     np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
     g = _rand(out.shape, 33)
     out.backward(g)
@@ -182,8 +189,9 @@ def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias, input_gr
         if b.grad is None:
             assert a.grad is None
         else:
+            assert a.grad.shape == a.shape
             np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-10)
-    assert out.data.flags.c_contiguous
+    return out
 
 
 @pytest.mark.parametrize("xs,ws,groups", [
@@ -197,20 +205,7 @@ def test_bias_row_every_requires_grad_combination(xs, ws, groups, needs):
     # the weight is frozen (no dW product to take it from) and dW when the bias is frozen
     torch = pytest.importorskip("torch")
     arrays = [_rand(xs, 50), _rand(ws, 51), _rand(ws[0], 52)]
-    tn = [_t(a, r) for a, r in zip(arrays, needs)]
-    th = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
-    out = conv2d(*tn, padding=1, groups=groups)
-    ref = torch.nn.functional.conv2d(*th, padding=1, groups=groups)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
-    g = _rand(out.shape, 53)
-    out.backward(g)
-    ref.backward(torch.tensor(g))
-    for a, b in zip(tn, th):
-        if b.grad is None:
-            assert a.grad is None
-        else:
-            assert a.grad.shape == a.shape
-            np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-10)
+    _compare_with_torch(torch, arrays, needs, padding=1, groups=groups)
 
 
 # ================================================================ errors
