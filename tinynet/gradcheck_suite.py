@@ -266,6 +266,16 @@ def cases() -> Iterator[Case]:
                [logits])
     yield Case("loss", "nll_loss", "(5,4)",
                lambda: F.nll_loss(F.log_softmax(logits, dim=1), target), [logits])
+    cw = np.array([0.5, 2.0, 1.5, 3.0])
+    logits4, target4 = L(2, 4, 2, 3), Tensor(np.array([[[0, 3, -100], [1, 2, 2]]] * 2))
+    yield Case("loss", "cross_entropy weight ignore_index", "(2,4,2,3) s=0.1",
+               lambda: F.cross_entropy(logits4, target4, cw, label_smoothing=0.1), [logits4])
+    probs = L(5, 4)
+    yield Case("loss", "cross_entropy probabilities", "(5,4),(5,4) weight s=0.1",
+               lambda: F.cross_entropy(logits, probs, cw, label_smoothing=0.1),
+               [logits, probs])
+    yield Case("loss", "nll_loss weight ignore_index", "(2,4,2,3)",
+               lambda: F.nll_loss(logits4, target4, cw, reduction="sum"), [logits4])
     my, mt = L(3, 4), L(3, 4)
     yield Case("loss", "mse_loss", "(3,4),(3,4)", lambda: F.mse_loss(my, mt), [my, mt])
     yield Case("loss", "mse_loss none", "(3,4),(3,4)",
