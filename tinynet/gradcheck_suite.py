@@ -8,7 +8,7 @@ every leaf, with the same pass rule as :func:`tinynet.gradcheck`:
 ``|analytic - numeric| <= atol + rtol * |numeric|`` elementwise.
 
 The reported error of a case is the worst, over its leaves, of
-``max |analytic - numeric| / max(max |numeric|, atol)`` -- relative to the leaf's
+``max |analytic - numeric| / max(max |numeric|, max |analytic|, atol)`` -- relative to the leaf's
 gradient scale, so elements whose true gradient is exactly 0 (a dropped unit, a dead
 ReLU) don't blow it up.  Inputs are chosen away from kinks (ReLU at 0, ties in max) where the
 derivative does not exist.

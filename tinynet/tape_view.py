@@ -79,6 +79,7 @@ class TapeView:
         self._leaf_names: dict[int, str] = {}
         self.leaves: list[Tensor] = []
         counters = {"x": 0, "c": 0}
+        taken = set(given.values())  # an automatic name never repeats one you gave
         for node in self.entries:
             for t in node.inputs:
                 if t._node is not None or id(t) in self._leaf_names:
@@ -89,12 +90,16 @@ class TapeView:
                     name = _scalar(t.data)
                 else:
                     kind = "x" if t.requires_grad else "c"
+                    while f"{kind}{counters[kind]}" in taken:
+                        counters[kind] += 1
                     name = f"{kind}{counters[kind]}"
                     counters[kind] += 1
                 self._leaf_names[id(t)] = name
                 self.leaves.append(t)
-        if output._node is None:  # a leaf output: a tape with no entries
-            self._leaf_names[id(output)] = given.get(id(output), "x0")
+        if output._node is None:  # a leaf output: a tape with no entries, one leaf
+            self._leaf_names[id(output)] = given.get(id(output), "x0" if output.requires_grad
+                                                     else "c0")
+            self.leaves.append(output)
 
     # -- list behaviour -------------------------------------------------
     def __len__(self) -> int:
@@ -141,6 +146,9 @@ class TapeView:
 
     def _input_cell(self, t: Tensor) -> str:
         lab = self.label(t)
+        if not lab.isprintable():  # a newline or tab in a name would break the row
+            lab = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                          for c in lab)
         if t._node is None and t.data.ndim == 0 and not t.requires_grad and \
                 lab == _scalar(t.data):
             return lab  # a number: its value says it all
@@ -162,7 +170,8 @@ class TapeView:
 
         lines = [line(header)] + [line(r) for r in body]
         done = any(n.grad is not None for n in self.entries)
-        lines.append(f"{len(body)} entries, {len(self.leaves)} leaves"
+        n, k = len(body), len(self.leaves)
+        lines.append(f"{n} entr{'y' if n == 1 else 'ies'}, {k} lea{'f' if k == 1 else 'ves'}"
                      + ("; |grad| = norm of dL/dout from the last backward" if done
                         else "; no backward yet"))
         return "\n".join(lines)

@@ -24,6 +24,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import sys
 import time
@@ -390,6 +391,8 @@ def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train:
     checkpoint).  ``eval_train=True`` measures the training loss and accuracy with
     a separate pass in eval mode (no dropout) instead of on the fly -- the honest
     numbers for a train-test gap, at the price of one more forward pass.
+    A NaN or infinite test loss (the epoch's last step diverged) raises TrainingError
+    before the epoch is recorded, so ``on_epoch_end`` does not save the broken model.
     """
     cfg = run.config
     loader = DataLoader(TensorDataset(data.x_train, data.y_train),
@@ -407,6 +410,10 @@ def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train:
         if eval_train:
             train_loss, train_acc = evaluate(run.model, data.x_train, data.y_train)
         test_loss, test_acc = evaluate(run.model, data.x_test, data.y_test)
+        if not math.isfinite(test_loss):  # the epoch's last step diverged: keep the last save
+            raise TrainingError(f"the test loss became {test_loss} at the end of epoch {epoch} "
+                                f"(after batch {len(loader)}, its last): training stopped; "
+                                f"lower the learning rate (--lr) or check the inputs for NaN/inf")
         row = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
                    test_loss=test_loss, test_acc=test_acc, lr=lr,
                    seconds=time.perf_counter() - start)

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ._atomic import atomic_open
 from .tape_view import TapeView, fmt_shape
 from .tensor import Tensor
 
@@ -82,6 +83,12 @@ def render_svg(dot_text: str, path: str) -> bool:
     exe = shutil.which("dot")
     if exe is None:
         return False
-    subprocess.run([exe, "-Tsvg", "-o", path], input=dot_text.encode(), check=True,
-                   capture_output=True, timeout=120)
+    done = subprocess.run([exe, "-Tsvg"], input=dot_text.encode(), capture_output=True,
+                          timeout=120)
+    if done.returncode != 0:  # say what dot said, not only its exit status
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"dot exited with status {done.returncode}"
+                           + (f": {said[0]}" if said else ""))
+    with atomic_open(path) as f:  # never half an .svg, even if interrupted
+        f.write(done.stdout)
     return True

@@ -190,7 +190,7 @@ def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
         "  np.random.randn(*x.shape) < p is Gaussian, so it keeps Phi(p), not 1-p or p:",
         "  for p = 0.5 it keeps about 69% of the units.)",
         "",
-        "                vanilla (course quiz)      inverted (tinynet/PyTorch default)",
+        "                vanilla (course quiz)     inverted (tinynet/PyTorch default)",
         "train forward   H = D ⊙ Y                 H = D ⊙ Y / (1-p)",
         "train backward  dL/dY = dL/dH ⊙ D         dL/dY = dL/dH ⊙ D / (1-p)",
         "eval forward    H = (1-p) Y               H = Y (untouched)",

@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
           f"{time.perf_counter() - t0:.1f} s")
     print(f"method: central differences (eps {EPS:g}, float64) on every element; pass if "
           f"|backward - numeric| <= {ATOL:g} + {RTOL:g}*|numeric|;\n"
-          f"rel. error = max |backward - numeric| / max(max |numeric|, {ATOL:g}), worst leaf")
+          f"rel. error = max |backward - numeric| / max(max |numeric|, max |backward|, "
+          f"{ATOL:g}), worst leaf")
     for r in failed:
         print(f"FAIL {r.case.name}: {r.detail}")
     return 1 if failed else 0
