@@ -214,3 +214,14 @@ def test_tensor_to_float_double_cpu_as_pytorch():
         x.to("cuda")
     with pytest.raises(TypeError, match="unexpected keyword"):
         x.to(memory_format="channels_last")
+
+
+@pytest.mark.parametrize("name,f", [("exp", np.exp), ("log", np.log), ("sqrt", np.sqrt),
+                                    ("tanh", np.tanh), ("sigmoid", lambda v: 1 / (1 + np.exp(-v)))])
+def test_float_math_of_int_tensors_is_float32_as_torch(name, f):
+    # PyTorch: torch.exp(int tensor) is float32; numpy would give float64, and sigmoid used
+    # to cast its result back to int
+    ints = np.array([1, 2, 5])
+    out = getattr(tinynet, name)(tinynet.tensor(ints))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, f(ints.astype(np.float64)), rtol=1e-6)

@@ -7,11 +7,15 @@ from .random import manual_seed, get_rng_state, set_rng_state
 from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, arange,
                        rand, randn, empty)
 from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
-                              minimum, clip, clamp)
-from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, logsumexp,
-                         softmax, log_softmax)
+                              minimum, clip, clamp, reciprocal, rsqrt, sign, sin, cos, log1p,
+                              expm1, masked_fill, isnan, isinf, isfinite)
+from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, prod,
+                         cumsum, all, any, logsumexp, softmax, log_softmax)
 from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
-                        expand, cat, stack, pad)
+                        expand, cat, stack, pad, flip, narrow, split, chunk, unbind, gather,
+                        index_select)
+from .ops.aliases import (add, sub, mul, div, pow, neg, square, matmul, mm, eq, ne, lt, le,
+                          gt, ge, t, numel, clone)
 from .gradcheck import gradcheck
 from .serialization import save, load, CheckpointError
 from . import nn, optim, data

@@ -159,6 +159,13 @@ def cases() -> Iterator[Case]:
                         ("abs", tn.abs, off), ("tanh", tn.tanh, x), ("sigmoid", tn.sigmoid, x),
                         ("relu", tn.relu, off)):
         yield Case("elementwise", name, "(3,4)", (lambda f=fn, t=t: f(t)), [t])
+    for name, fn, t in (("reciprocal", tn.reciprocal, off), ("rsqrt", tn.rsqrt, pos),
+                        ("sign", tn.sign, off), ("sin", tn.sin, x), ("cos", tn.cos, x),
+                        ("log1p", tn.log1p, pos), ("expm1", tn.expm1, x)):
+        yield Case("elementwise", name, "(3,4)", (lambda f=fn, t=t: f(t)), [t])
+    mask = Tensor(np.array([[True, False, False, True]]))
+    yield Case("elementwise", "masked_fill", "(3,4) mask (1,4)",
+               lambda: tn.masked_fill(x, mask, 0.5), [x])
     p, q = _distinct(rng, 3, 4), _distinct(rng, 3, 4)
     q.data = q.data + 0.01  # p and q never equal
     yield Case("elementwise", "maximum", "(3,4),(3,4)", lambda: tn.maximum(p, q), [p, q])
@@ -179,6 +186,12 @@ def cases() -> Iterator[Case]:
     yield Case("reduce", "amax", "(2,3,4) dim=(0,2)", lambda: tn.amax(rd, (0, 2)), [rd])
     yield Case("reduce", "amin", "(2,3,4) dim=1", lambda: tn.amin(rd, 1), [rd])
     yield Case("reduce", "var", "(2,3,4) axis=1", lambda: tn.var(r, axis=1), [r])
+    yield Case("reduce", "std", "(2,3,4) dim=(0,2) keepdim",
+               lambda: tn.std(r, dim=(0, 2), keepdim=True), [r])
+    rz = L(3, 4)
+    rz.data[0, 1] = rz.data[2, 0] = rz.data[2, 3] = 0.0  # one zero in row 0, two in row 2
+    yield Case("reduce", "prod (with zeros)", "(3,4) dim=1", lambda: tn.prod(rz, 1), [rz])
+    yield Case("reduce", "cumsum", "(2,3,4) dim=-2", lambda: tn.cumsum(r, -2), [r])
     yield Case("reduce", "logsumexp", "(2,3,4) dim=-1", lambda: tn.logsumexp(r, dim=-1), [r])
     yield Case("reduce", "softmax", "(2,3,4) dim=1", lambda: tn.softmax(r, dim=1), [r])
     yield Case("reduce", "log_softmax", "(2,3,4) dim=-1", lambda: tn.log_softmax(r, dim=-1), [r])
@@ -201,6 +214,19 @@ def cases() -> Iterator[Case]:
     yield Case("shape", "cat", "(2,3),(2,2) dim=1", lambda: tn.cat([c1, c2], dim=1), [c1, c2])
     c3 = L(2, 3)
     yield Case("shape", "stack", "(2,3),(2,3) dim=0", lambda: tn.stack([c1, c3]), [c1, c3])
+    yield Case("shape", "flip", "(2,3,4) dims (0,2)", lambda: tn.flip(s, (0, 2)), [s])
+    yield Case("shape", "narrow", "(2,3,4) dim=2 start=1 length=2",
+               lambda: tn.narrow(s, 2, 1, 2), [s])
+    yield Case("shape", "chunk", "(2,3,4) 2 chunks dim=-1, rejoined in reverse",
+               lambda: tn.cat(tn.chunk(s, 2, -1)[::-1], -1), [s])
+    yield Case("shape", "split", "(2,3,4) [1,2] dim=1, rejoined in reverse",
+               lambda: tn.cat(tn.split(s, [1, 2], 1)[::-1], 1), [s])
+    yield Case("shape", "unbind", "(2,3,4) dim=1, restacked", lambda: tn.stack(tn.unbind(s, 1)),
+               [s])
+    gi = Tensor(np.array([[[0, 3, 3], [1, 1, 0], [2, 0, 3]]] * 2))
+    yield Case("shape", "gather", "(2,3,4) dim=2 index (2,3,3)", lambda: tn.gather(s, 2, gi), [s])
+    yield Case("shape", "index_select", "(2,3,4) dim=1 [2,0,2]",
+               lambda: tn.index_select(s, 1, Tensor(np.array([2, 0, 2]))), [s])
     yield Case("shape", "pad", "(2,3,4) pad (1,2,0,1)", lambda: tn.pad(s, (1, 2, 0, 1)), [s])
 
     # -- conv2d (tinynet/nn/functional/conv.py) ---------------------------------

@@ -13,10 +13,16 @@ from ..tensor import (Tensor, _operands, _to_dtypes, is_grad_enabled, record, te
                       unbroadcast)
 
 
+def _floats(x: Tensor) -> np.ndarray:
+    """``x``'s data, as float32 if it holds ints or bools: PyTorch's result dtype for
+    exp(int), sin(int), ... (numpy would give float64)."""
+    return x.data if x.dtype.kind in "fc" else x.data.astype(np.float32)
+
+
 @tensor_method
 def exp(x: Tensor) -> Tensor:
     """e^x."""
-    out = np.exp(x.data)
+    out = np.exp(_floats(x))
 
     def backward(g):  # d/dx e^x = e^x
         return (g * out,)
@@ -27,7 +33,7 @@ def exp(x: Tensor) -> Tensor:
 def log(x: Tensor) -> Tensor:
     """Natural logarithm (``-inf`` at 0, ``nan`` below, as numpy and PyTorch)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log(x.data)
+        out = np.log(_floats(x))
 
     def backward(g):  # d/dx ln x = 1/x
         return (g / x.data,)
@@ -38,7 +44,7 @@ def log(x: Tensor) -> Tensor:
 def sqrt(x: Tensor) -> Tensor:
     """Square root."""
     with np.errstate(invalid="ignore"):
-        out = np.sqrt(x.data)
+        out = np.sqrt(_floats(x))
 
     def backward(g):  # d/dx sqrt(x) = 1 / (2 sqrt(x))
         with np.errstate(divide="ignore"):
@@ -62,7 +68,7 @@ Tensor.__abs__ = abs  # type: ignore[assignment]
 @tensor_method
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    out = np.tanh(x.data)
+    out = np.tanh(_floats(x))
 
     def backward(g):  # d/dx tanh x = 1 - tanh^2 x
         return (g * (1 - out * out),)
@@ -72,7 +78,7 @@ def tanh(x: Tensor) -> Tensor:
 @tensor_method
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + e^-x), computed without overflow for large |x|."""
-    d = x.data
+    d = _floats(x)
     # e^-|x| never overflows; pick the algebraically equal form for each sign
     e = np.exp(-np.abs(d))
     out = np.where(d >= 0, 1 / (1 + e), e / (1 + e)).astype(d.dtype, copy=False)
@@ -222,3 +228,124 @@ Tensor.to = to  # type: ignore[attr-defined]
 Tensor.float = lambda self: _cast(self, np.dtype(np.float32))  # type: ignore[attr-defined]
 Tensor.double = lambda self: _cast(self, np.dtype(np.float64))  # type: ignore[attr-defined]
 Tensor.cpu = lambda self: self  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# More elementwise math (PyTorch's names)
+# --------------------------------------------------------------------------
+@tensor_method
+def reciprocal(x: Tensor) -> Tensor:
+    """1/x (inf at 0, as PyTorch)."""
+    with np.errstate(divide="ignore"):
+        out = 1 / _floats(x)
+
+    def backward(g):  # d/dx 1/x = -1/x^2
+        return (-g * out * out,)
+    return record("reciprocal", out, (x,), backward)
+
+
+@tensor_method
+def rsqrt(x: Tensor) -> Tensor:
+    """1/sqrt(x)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1 / np.sqrt(_floats(x))
+
+    def backward(g):  # d/dx x^(-1/2) = -1/2 x^(-3/2) = -out^3 / 2
+        return (-0.5 * g * out ** 3,)
+    return record("rsqrt", out, (x,), backward)
+
+
+@tensor_method
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 (0 at NaN, as PyTorch); keeps the dtype (bool stays bool)."""
+    d = x.data
+    out = d.copy() if d.dtype == np.bool_ else \
+        (np.greater(d, 0).astype(d.dtype) - (d < 0)).astype(d.dtype, copy=False)
+
+    def backward(g):  # d/dx sign(x) = 0 (a step; its jump at 0 is taken as 0, as PyTorch)
+        return (np.zeros_like(g),)
+    return record("sign", out, (x,), backward)
+
+
+@tensor_method
+def sin(x: Tensor) -> Tensor:
+    """Sine."""
+    out = np.sin(_floats(x))
+
+    def backward(g):  # d/dx sin x = cos x
+        return (g * np.cos(x.data),)
+    return record("sin", out, (x,), backward)
+
+
+@tensor_method
+def cos(x: Tensor) -> Tensor:
+    """Cosine."""
+    out = np.cos(_floats(x))
+
+    def backward(g):  # d/dx cos x = -sin x
+        return (-g * np.sin(x.data),)
+    return record("cos", out, (x,), backward)
+
+
+@tensor_method
+def log1p(x: Tensor) -> Tensor:
+    """ln(1 + x), accurate for tiny x (where 1 + x would round to 1)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log1p(_floats(x))
+
+    def backward(g):  # d/dx ln(1 + x) = 1 / (1 + x)
+        with np.errstate(divide="ignore"):
+            return (g / (1 + x.data),)
+    return record("log1p", out, (x,), backward)
+
+
+@tensor_method
+def expm1(x: Tensor) -> Tensor:
+    """e^x - 1, accurate for tiny x."""
+    out = np.expm1(_floats(x))
+
+    def backward(g):  # d/dx (e^x - 1) = e^x = out + 1
+        return (g * (out + 1),)
+    return record("expm1", out, (x,), backward)
+
+
+@tensor_method
+def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
+    """``x`` with ``value`` wherever the bool ``mask`` is True (the two broadcast together)."""
+    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+    if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad:
+        value = value.item()  # a 0-d tensor stands for its number, as in PyTorch
+    if isinstance(value, Tensor) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"masked_fill: value must be a number (or a 0-d tensor that does not "
+                        f"require grad), got {type(value).__name__}")
+    try:
+        out = np.broadcast_to(x.data, np.broadcast_shapes(x.shape, m.shape)).copy()
+    except ValueError:
+        raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast with the "
+                         f"input's shape {x.shape}") from None
+    np.copyto(out, value, casting="unsafe", where=m)
+
+    def backward(g):  # d/dx = 1 where x was kept, 0 where value was filled in
+        return (unbroadcast(np.where(m, 0, g), x.shape),)
+    return record("masked_fill", out, (x,), backward)
+
+
+# tests for special values: bool tensors, never on the tape
+@tensor_method
+def isnan(x: Tensor) -> Tensor:
+    """True where ``x`` is NaN."""
+    return Tensor(np.isnan(x.data))
+
+
+@tensor_method
+def isinf(x: Tensor) -> Tensor:
+    """True where ``x`` is +inf or -inf."""
+    return Tensor(np.isinf(x.data))
+
+
+@tensor_method
+def isfinite(x: Tensor) -> Tensor:
+    """True where ``x`` is neither NaN nor +-inf."""
+    return Tensor(np.isfinite(x.data))

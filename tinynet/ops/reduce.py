@@ -1,4 +1,5 @@
-"""Reductions (sum, mean, max/min, amax/amin, argmax/argmin, var) and the softmax family.
+"""Reductions (sum, mean, max/min, amax/amin, argmax/argmin, var, std, prod, all/any),
+cumsum, and the softmax family.
 
 A reduction's backward must undo the lost axes: the gradient of each output element is
 spread back over the input elements it summarised (``np.broadcast_to`` of the gradient
@@ -12,6 +13,7 @@ from typing import Any, NamedTuple, Optional, Sequence, Union
 import numpy as np
 
 from ..tensor import Tensor, record, tensor_method
+from .shape import _dim
 
 Axis = Union[None, int, Sequence[int]]
 
@@ -214,6 +216,75 @@ def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
         with np.errstate(invalid="ignore"):
             return ((_expand_back(g, x, axes, kd) * scale * centred).astype(x.dtype, copy=False),)
     return record("var", out, (x,), backward)
+
+
+@tensor_method
+def std(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims: bool = False,
+        *, correction: int = 1, dim: Axis = None, keepdim: Optional[bool] = None) -> Tensor:
+    """Standard deviation: sqrt of :func:`var`, with var's arguments (``correction=1``)."""
+    if x.data.dtype.kind not in "fc":
+        raise TypeError(f"std: needs a floating-point tensor, got dtype {x.dtype}")
+    v = var(x, axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+    out = np.sqrt(v.data)
+
+    def backward(g):  # d/dv sqrt(v) = 1 / (2 sqrt(v)); taken as 0 where std = 0 (as PyTorch)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (np.where(out == 0, 0, g / (2 * out)),)
+    return record("std", out, (v,), backward)
+
+
+@tensor_method
+def prod(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """Product over one ``dim`` (of all elements if None); ints and bools give int64."""
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"prod: dim must be a single int or None, got {dim!r}")
+    d = None if dim is None else _dim(x, dim, "prod")
+    axes = None if d is None or x.ndim == 0 else (d,)
+    kd = keepdim and dim is not None
+    out = np.asarray(x.data.prod(axis=axes, keepdims=kd))
+
+    def backward(g):  # d/dx_i prod(x) = prod_{j != i} x_j, computed without dividing by 0:
+        # p = product of the non-zero x_j; no zero: p / x_i; one zero: p at the zero and 0
+        # elsewhere; two or more zeros: 0 everywhere
+        zero = x.data == 0
+        nzeros = zero.sum(axis=axes, keepdims=True)
+        nonzero = np.where(zero, 1, x.data)
+        p = nonzero.prod(axis=axes, keepdims=True)
+        dx = np.where(zero, np.where(nzeros == 1, p, 0), np.where(nzeros == 0, p / nonzero, 0))
+        return ((_expand_back(g, x, axes, kd) * dx).astype(x.dtype, copy=False),)
+    return record("prod", out, (x,), backward)
+
+
+@tensor_method
+def cumsum(x: Tensor, dim: int) -> Tensor:
+    """Running sum along ``dim``: out_i = x_0 + ... + x_i; ints and bools give int64."""
+    d = _dim(x, dim, "cumsum")
+    xd = x.data.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
+    out = np.cumsum(xd, axis=d).reshape(x.shape)
+
+    def backward(g):  # d out_i / d x_j = 1 for i >= j:  dx_j = sum_{i >= j} g_i (from the end)
+        gd = np.flip(g.reshape(xd.shape), d)
+        return (np.flip(np.cumsum(gd, axis=d), d).reshape(x.shape),)
+    return record("cumsum", out, (x,), backward)
+
+
+# logical reductions: bool tensors, never on the tape
+def _logical(x: Tensor, dim: Axis, keepdim: bool, fn: Any) -> Tensor:
+    # dim=() reduces nothing here, as PyTorch's all/any (sum(dim=()) reduces everything)
+    axes = () if isinstance(dim, (tuple, list)) and not dim else _axes(x, dim, name="dim")
+    return Tensor(np.asarray(fn(x.data, axis=axes, keepdims=keepdim)))
+
+
+@tensor_method
+def all(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """True where every element (over ``dim``: an int, a tuple, or all) is non-zero."""
+    return _logical(x, dim, keepdim, np.all)
+
+
+@tensor_method
+def any(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """True where some element (over ``dim``: an int, a tuple, or all) is non-zero."""
+    return _logical(x, dim, keepdim, np.any)
 
 
 def _softmax_axis(x: Tensor, dim: Optional[int], axis: Optional[int], name: str) -> Any:

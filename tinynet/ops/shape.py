@@ -217,3 +217,142 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     def backward(g):  # the padding was constant: only the inner block had a gradient
         return (g[inner],)
     return record("pad", out, (x,), backward)
+
+
+@tensor_method
+def flip(x: Tensor, *dims: Any) -> Tensor:
+    """Reverse the order of the elements along each of ``dims`` (a copy, as PyTorch)."""
+    ds = tuple(_dim(x, d, "flip") for d in _dims(dims))
+    if len(set(ds)) != len(ds):
+        raise ValueError(f"flip: a dim appears more than once in dims {_dims(dims)}")
+    out = np.flip(x.data, ds).copy() if x.ndim else x.data.copy()
+
+    def backward(g):  # flipping is its own inverse: flip the gradient back
+        return (np.flip(g, ds) if x.ndim else g,)
+    return record("flip", out, (x,), backward)
+
+
+# --------------------------------------------------------------------------
+# Pieces along one dim: views made by indexing (_getitem), so gradients flow back
+# --------------------------------------------------------------------------
+def _piece_dim(x: Tensor, dim: Any, name: str) -> int:
+    if x.ndim == 0:
+        raise ValueError(f"{name}: needs a tensor with at least one dim, got a 0-d tensor")
+    return _dim(x, dim, name)
+
+
+def _piece(x: Tensor, d: int, idx: Any) -> Tensor:
+    """``x[:, ..., idx]`` with ``idx`` (an int or a slice) at position ``d``."""
+    return _getitem(x, (slice(None),) * d + (idx,))
+
+
+def _int(v: Any, name: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {v!r}")
+    return int(v)
+
+
+@tensor_method
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start .. start + length - 1`` along ``dim`` (a view; start may be negative)."""
+    d = _piece_dim(x, dim, "narrow")
+    n, start, length = x.shape[d], _int(start, "narrow: start"), _int(length, "narrow: length")
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dim {dim} of size {n}")
+    start += n if start < 0 else 0  # -n..-1 count from the end
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: length {length} from start {start} does not fit in dim "
+                         f"{dim} of size {n}")
+    return _piece(x, d, slice(start, start + length))
+
+
+@tensor_method
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Pieces along ``dim``: each of ``split_size_or_sections`` elements (the last may be
+    smaller), or of the sizes in a list; views of ``x``."""
+    d = _piece_dim(x, dim, "split")
+    n, s = x.shape[d], split_size_or_sections
+    if isinstance(s, (list, tuple)):
+        sizes = [_int(k, "split: split_size_or_sections") for k in s]
+        if builtins.any(k < 0 for k in sizes) or builtins.sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} must be non-negative and add up to "
+                             f"{n}, the size of dim {dim}")
+    else:
+        s = _int(s, "split: split_size_or_sections")
+        if s < 0 or (s == 0 and n > 0):
+            raise ValueError(f"split: split_size must be positive (0 only for an empty dim), "
+                             f"got {s}")
+        sizes = [s] * (n // s) + [n % s] * (n % s > 0) if n else [0]  # the last one smaller
+    ends = np.cumsum(sizes)
+    return tuple(_piece(x, d, slice(int(e - k), int(e))) for k, e in zip(sizes, ends))
+
+
+@tensor_method
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of equal size ceil(n / chunks) along ``dim`` (so there may
+    be fewer pieces, as PyTorch); views of ``x``."""
+    d, chunks = _piece_dim(x, dim, "chunk"), _int(chunks, "chunk: chunks")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    size = -(-x.shape[d] // chunks)  # ceil
+    return split(x, size, d) if size else split(x, [0] * chunks, d)
+
+
+@tensor_method
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    """The slices ``x[..., i, ...]`` along ``dim``, that dim removed; views of ``x``."""
+    d = _piece_dim(x, dim, "unbind")
+    return tuple(_piece(x, d, i) for i in range(x.shape[d]))
+
+
+# --------------------------------------------------------------------------
+# Picking elements by an index tensor; the backward scatter-adds (indices may repeat)
+# --------------------------------------------------------------------------
+def _int_index(index: Any, n: int, dim: int, name: str) -> np.ndarray:
+    """``index`` as an integer array whose values all lie in 0..n-1 (no negative wrap-around)."""
+    i = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if i.dtype.kind not in "iu":
+        raise TypeError(f"{name}: index must be an integer tensor, got dtype {i.dtype}")
+    if i.size and (i.min() < 0 or i.max() >= n):
+        bad = i.min() if i.min() < 0 else i.max()
+        raise IndexError(f"{name}: index {bad} is out of range for dim {dim} of size {n}")
+    return i
+
+
+@tensor_method
+def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+    """Pick along ``dim``: for dim=1, out[i, j] = x[i, index[i, j]].  ``index`` has x's
+    number of dims and is at most x's size in the others; the output has its shape."""
+    d = _dim(x, dim, "gather")
+    idx = _int_index(index, x.shape[d] if x.ndim else 1, dim, "gather")
+    if idx.ndim != x.ndim or builtins.any(
+            k > n for i, (k, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
+        raise ValueError(f"gather: index of shape {idx.shape} does not fit the input's shape "
+                         f"{x.shape} (same number of dims, no larger outside dim {dim})")
+    # where each output element comes from: its own position, with index's value at dim d
+    where = tuple(idx if i == d else p for i, p in enumerate(np.indices(idx.shape, sparse=True)))
+
+    def backward(g):  # out = x[where]: each x element gets the sum of the gradients it fed
+        gx = np.zeros(x.shape, dtype=g.dtype)
+        np.add.at(gx, where, g)
+        return (gx,)
+    return record("gather", np.asarray(x.data[where]), (x,), backward)
+
+
+@tensor_method
+def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
+    """The entries ``index`` (0-d or 1-D, repeats allowed) along ``dim``, in that order."""
+    d = _dim(x, dim, "index_select")
+    idx = _int_index(index, x.shape[d] if x.ndim else 1, dim, "index_select")
+    if idx.ndim > 1 or (x.ndim == 0 and idx.size != 1):
+        raise ValueError(f"index_select: index must be 0-d or 1-D (one value for a 0-d input), "
+                         f"got shape {idx.shape}")
+    xd = x.data.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
+    where = (slice(None),) * d + (idx.reshape(-1),)
+    out = xd[where]
+
+    def backward(g):  # out = x[..., index, ...]: scatter-add the gradient back
+        gx = np.zeros(xd.shape, dtype=g.dtype)
+        np.add.at(gx, where, g.reshape(out.shape))
+        return (gx.reshape(x.shape),)
+    return record("index_select", out if x.ndim else out.reshape(()), (x,), backward)
