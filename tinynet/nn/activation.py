@@ -11,11 +11,19 @@ __all__ = ["ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax"]
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise. Any shape."""
+    """max(x, 0), elementwise. Any shape.  ``inplace=True`` overwrites the input (only
+    outside recording, see ``F.relu``)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
 
     def forward(self, input: Any) -> Any:
         _check_input("ReLU", input)
-        return F.relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Tanh(Module):

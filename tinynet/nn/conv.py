@@ -24,13 +24,18 @@ class Conv2d(Module):
     weight (C_out, C_in / groups, kH, kW), bias (C_out,). ``padding`` may be an int, a
     pair, ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1 only).
     Init as PyTorch: kaiming_uniform_(a=sqrt(5)) weight, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-    with fan_in = C_in / groups * kH * kW.
+    with fan_in = C_in / groups * kH * kW.  Padding is with zeros: PyTorch's
+    ``padding_mode='zeros'`` is accepted, its other modes raise a ValueError.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
                  stride: IntOrPair = 1, padding: Union[str, IntOrPair] = 0,
-                 dilation: IntOrPair = 1, groups: int = 1, bias: bool = True) -> None:
+                 dilation: IntOrPair = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros") -> None:
         super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: padding_mode={padding_mode!r} is not supported; tinynet "
+                             f"pads with zeros only (padding_mode='zeros')")
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
@@ -48,6 +53,7 @@ class Conv2d(Module):
         self.stride = pair(stride, "stride", 1, "Conv2d")
         self.dilation = pair(dilation, "dilation", 1, "Conv2d")
         self.groups = int(groups)
+        self.padding_mode = padding_mode
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid', "

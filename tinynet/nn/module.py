@@ -359,9 +359,17 @@ class Module:
             if child is not None:
                 yield from child._state_tensors(prefix + name + ".")
 
-    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
-        """Copies of every parameter and persistent buffer, keyed by dotted name."""
-        return OrderedDict((k, t.data.copy()) for k, t in self._state_tensors())
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False
+                   ) -> "OrderedDict[str, np.ndarray]":
+        """Copies of every parameter and persistent buffer, keyed by dotted name.
+
+        As in PyTorch, every key starts with ``prefix`` (e.g. ``"model."``), and
+        ``keep_vars=True`` gives the Tensors themselves instead of copies.
+        """
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a str, got {type(prefix).__name__}")
+        return OrderedDict((k, t if keep_vars else t.data.copy())
+                           for k, t in self._state_tensors(prefix))
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
                         ) -> _IncompatibleKeys:

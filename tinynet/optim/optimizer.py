@@ -87,6 +87,19 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's hyperparameters (raise ValueError/TypeError)."""
 
+    def _check_torch_options(self, group: dict[str, Any]) -> None:
+        """A group dict may carry PyTorch options that tinynet does not implement: refuse
+        those that would change the update, instead of silently ignoring them."""
+        name = type(self).__name__
+        if group.get("maximize", False):
+            raise ValueError(f"{name}: maximize={group['maximize']!r} is not supported; "
+                             f"minimise the negated objective instead (loss = -objective)")
+        decoupled = getattr(self, "_decoupled", None)  # Adam / AdamW only
+        wanted = group.get("decoupled_weight_decay", decoupled)
+        if decoupled is not None and bool(wanted) != decoupled:
+            raise ValueError(f"{name}: decoupled_weight_decay={wanted!r} is not supported; "
+                             f"use {'AdamW' if wanted else 'Adam'} instead")
+
     def _state_keys(self, group: dict[str, Any]) -> set[str]:
         """The names in ``state[p]`` for a parameter of ``group`` once it has been stepped."""
         return set()
@@ -136,6 +149,7 @@ class Optimizer:
         group.update((k, v) for k, v in param_group.items() if k != "params")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
+        self._check_torch_options(group)
         self._check_group(group)
         self.param_groups.append(group)
 
@@ -240,6 +254,7 @@ class Optimizer:
                                  f"optimizer?")
             new = {"params": group["params"]}
             new.update((k, copy.deepcopy(v)) for k, v in saved.items() if k != "params")
+            self._check_torch_options(new)
             self._check_group(new)
             new_groups.append(new)
             for k, p in zip(saved["params"], group["params"]):

@@ -5,8 +5,10 @@ names PyTorch code expects, ``F.relu(x)``, ``F.softmax(x, dim=1)`` ...
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ...ops import elementwise, reduce
-from ...tensor import Tensor
+from ...tensor import Tensor, is_grad_enabled
 
 __all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax"]
 
@@ -18,9 +20,16 @@ def _tensor(input: object, fn: str) -> Tensor:
     return input
 
 
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0), elementwise."""
-    return elementwise.relu(_tensor(input, "relu"))
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise.  ``inplace=True`` overwrites the input and returns it
+    (only allowed when nothing is being recorded for it, as for dropout)."""
+    x = _tensor(input, "relu")
+    if not inplace:
+        return elementwise.relu(x)
+    if is_grad_enabled() and x.requires_grad:
+        raise RuntimeError("relu(inplace=True): the input requires grad, and tinynet forbids "
+                           "in-place changes while recording; use inplace=False")
+    return x._inplace("relu", lambda d: np.maximum(d, 0, out=d))
 
 
 def tanh(input: Tensor) -> Tensor:

@@ -52,6 +52,8 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
                          f"got shape {input.shape}")
     if input.data.dtype.kind != "f":
         raise TypeError(f"batch_norm: input must be floating point, got dtype {input.data.dtype}")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"batch_norm: training must be True or False, got {training!r}")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):

@@ -50,6 +50,8 @@ def _check(name: str, input: Tensor, p: float) -> float:
 def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool,
              inverted: bool, mask_shape: tuple[int, ...]) -> Tensor:
     """Shared body of dropout/dropout2d; ``mask_shape`` broadcasts against the input."""
+    if not isinstance(training, (bool, np.bool_)):  # a string or None is truthy: say so
+        raise TypeError(f"{name}: training must be True or False, got {training!r}")
     x = input.data
     if not training:
         if inverted or p == 0.0:

@@ -1,6 +1,7 @@
 """linear: the affine map of a fully connected layer, as one tape entry."""
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from ...tensor import Tensor, record
@@ -43,9 +44,11 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
 
     def backward(g):
         # Flatten the batch dims: X (n, in), G (n, out), so dW is one matrix product.
-        G = g.reshape(-1, out_f)
+        # (n given, not -1: numpy cannot infer it when in or out_features is 0)
+        n = math.prod(x.shape[:-1])
+        G = g.reshape(n, out_f)
         gx = (g @ W).reshape(x.shape) if input.requires_grad else None     # dX = G W
-        gw = G.T @ x.reshape(-1, in_f) if weight.requires_grad else None   # dW = G^T X
+        gw = G.T @ x.reshape(n, in_f) if weight.requires_grad else None    # dW = G^T X
         if bias is None:
             return gx, gw
         gb = G.sum(axis=0) if bias.requires_grad else None                 # db = sum_n G

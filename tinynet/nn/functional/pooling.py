@@ -23,13 +23,16 @@ __all__ = ["max_pool2d", "avg_pool2d"]
 
 
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None,
-               padding: IntPair = 0) -> Tensor:
+               padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
     """Maximum over each kh x kw window (PyTorch's max_pool2d).
 
     Inputs:
     - input: (N, C, H, W) or unbatched (C, H, W)
     - kernel_size: int or (kh, kw);  stride: int or pair, default kernel_size
     - padding: int or pair, at most half the kernel; padded with -inf (never the max)
+    - dilation, ceil_mode, return_indices: PyTorch's; only their defaults (1, False,
+      False) are supported, other values raise a ValueError
 
     Returns out: (N, C, Ho, Wo), Ho = (H + 2*ph - kh) // sh + 1 (Wo likewise),
         out[n, c, i, j] = max_{a,b} xpad[n, c, i*sh + a, j*sw + b]
@@ -40,6 +43,8 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     on ties to the first maximum, as PyTorch does.
     """
     x = _check_input(input, "max_pool2d")
+    check_unsupported("max_pool2d", padding, dilation=dilation, ceil_mode=ceil_mode,
+                      return_indices=return_indices)
     g = _geometry(x.data, kernel_size, stride, padding, "max_pool2d")
     xpad = _padded(x.data, g, -np.inf)
 
@@ -81,7 +86,8 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
 
 
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None,
-               padding: IntPair = 0) -> Tensor:
+               padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Optional[int] = None) -> Tensor:
     """Mean over each kh x kw window (PyTorch's avg_pool2d, count_include_pad=True).
 
     Inputs:
@@ -89,6 +95,9 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     - kernel_size: int or (kh, kw);  stride: int or pair, default kernel_size
     - padding: int or pair, at most half the kernel; padded with zeros, which
       count in the mean (the divisor is always kh*kw)
+    - ceil_mode, count_include_pad, divisor_override: PyTorch's; only their defaults
+      (False, True, None) are supported -- count_include_pad=False also without
+      padding, where it changes nothing -- other values raise a ValueError
 
     Returns out: (N, C, Ho, Wo), Ho = (H + 2*ph - kh) // sh + 1 (Wo likewise),
         out[n, c, i, j] = 1/(kh*kw) * sum_{a,b} xpad[n, c, i*sh + a, j*sw + b]
@@ -96,6 +105,8 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     Cached for backward: nothing but the sizes.
     """
     x = _check_input(input, "avg_pool2d")
+    check_unsupported("avg_pool2d", padding, ceil_mode=ceil_mode,
+                      count_include_pad=count_include_pad, divisor_override=divisor_override)
     g = _geometry(x.data, kernel_size, stride, padding, "avg_pool2d")
     xpad = _padded(x.data, g, 0)
     area = g.kh * g.kw
@@ -186,6 +197,29 @@ def _unpadded(dxpad: np.ndarray, g: _Geometry) -> np.ndarray:
     if g.ph == 0 and g.pw == 0:
         return dxpad
     return dxpad[..., g.ph:dxpad.shape[-2] - g.ph, g.pw:dxpad.shape[-1] - g.pw]
+
+
+def check_unsupported(op: str, padding: object, dilation: object = 1, ceil_mode: object = False,
+                      return_indices: object = False, count_include_pad: object = True,
+                      divisor_override: object = None) -> None:
+    """PyTorch's other pooling arguments: accepted where they change nothing, else a
+    ValueError naming the argument (tinynet computes only the default form)."""
+    if pair(dilation, "dilation", 1, op) != (1, 1):
+        raise ValueError(f"{op}: dilation={dilation!r} is not supported; tinynet pools "
+                         f"windows of adjacent pixels only (dilation=1)")
+    if ceil_mode:
+        raise ValueError(f"{op}: ceil_mode={ceil_mode!r} is not supported; output sizes are "
+                         f"rounded down (ceil_mode=False)")
+    if return_indices:
+        raise ValueError(f"{op}: return_indices={return_indices!r} is not supported; "
+                         f"tinynet returns the pooled values only (return_indices=False)")
+    if not count_include_pad and pair(padding, "padding", 0, op) != (0, 0):
+        raise ValueError(f"{op}: count_include_pad={count_include_pad!r} is not supported "
+                         f"with padding {padding!r}: the padded zeros always count in the "
+                         f"mean (count_include_pad=True); or use padding=0")
+    if divisor_override is not None:
+        raise ValueError(f"{op}: divisor_override={divisor_override!r} is not supported; "
+                         f"the divisor is always the window's area kh*kw")
 
 
 def _check_input(t: object, op: str) -> Tensor:
