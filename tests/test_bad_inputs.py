@@ -270,3 +270,15 @@ def test_pytorch_spellings_that_are_accepted():
     tinynet.optim.Adam([p], betas=np.array([0.8, 0.9]))          # torch accepts an array
     with pytest.raises(TypeError, match="cannot store 'object'"):
         tinynet.save({"x": object()}, "/nonexistent/never-written.npz")
+
+
+def test_a_torch_tensor_passed_by_mistake_is_named_as_torchs():
+    # "expected a Tensor, got Tensor" said nothing; a PyTorch user mixing the two libraries
+    # must see which Tensor it was
+    torch = pytest.importorskip("torch")
+    t = torch.ones(2, 3)
+    model = tinynet.nn.Linear(3, 4)
+    for call in (lambda: model(t), lambda: tinynet.nn.functional.relu(t),
+                 lambda: tinynet.tensor([1.0]) + t):
+        with pytest.raises(TypeError, match=r"torch\.Tensor"):
+            call()

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .tensor import Tensor
+from ._names import type_name
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_gradient"]
 
@@ -36,7 +37,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     xs = []
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor):
-            raise TypeError(f"gradcheck: input {i} is {type(t).__name__}, expected a Tensor")
+            raise TypeError(f"gradcheck: input {i} is {type_name(t)}, expected a Tensor")
         x = Tensor(np.array(t.data, dtype=np.float64) if t.dtype.kind == "f" else t.data)
         if t.requires_grad:
             x.requires_grad_(True)
@@ -47,7 +48,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     rng = np.random.default_rng(seed)
     out = fn(*xs)
     if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type_name(out)}")
     w = rng.standard_normal(out.shape)
 
     def loss() -> float:

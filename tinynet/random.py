@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from tinynet._names import type_name
+
 _generator = np.random.Generator(np.random.PCG64(0))
 
 
@@ -17,7 +19,7 @@ def manual_seed(seed: int) -> None:
     """Reset tinynet's generator: the same seed gives the same stream of numbers."""
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+        raise TypeError(f"manual_seed: seed must be an int, got {type_name(seed)}")
     if seed < 0:
         raise ValueError(f"manual_seed: seed must be >= 0, got {seed}")
     _generator = np.random.Generator(np.random.PCG64(int(seed)))

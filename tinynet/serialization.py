@@ -31,6 +31,7 @@ import numpy as np
 
 from .tensor import Tensor
 from ._atomic import atomic_open
+from ._names import type_name
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -47,7 +48,7 @@ def _as_path(path: Any, fn: str) -> Path:
     if isinstance(path, (str, os.PathLike)):
         with contextlib.suppress(TypeError):  # a PathLike that gives bytes
             return Path(path)
-    raise TypeError(f"{fn}: path must be a str or pathlib.Path, got {type(path).__name__}")
+    raise TypeError(f"{fn}: path must be a str or pathlib.Path, got {type_name(path)}")
 
 
 # --------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
                 if isinstance(k, np.integer):
                     k = int(k)
                 if isinstance(k, bool) or not isinstance(k, (str, int)):
-                    raise TypeError(f"save: {where} has a key {k!r} of type {type(k).__name__}; "
+                    raise TypeError(f"save: {where} has a key {k!r} of type {type_name(k)}; "
                                     f"dict keys must be str or int")
                 items.append([k, _encode(v, f"{where}[{k!r}]", arrays, active)])
             node = {"dict": items}
@@ -85,7 +86,7 @@ def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
                     [_encode(v, f"{where}[{i}]", arrays, active) for i, v in enumerate(obj)]}
         active.discard(id(obj))
         return node
-    raise TypeError(f"save: cannot store {type(obj).__name__!r} at {where}; checkpoints hold "
+    raise TypeError(f"save: cannot store {type_name(obj)!r} at {where}; checkpoints hold "
                     f"dicts, lists, tuples, numpy arrays, Tensors, numbers, strings and None")
 
 
@@ -221,4 +222,4 @@ def load(path: Union[str, os.PathLike]) -> Any:
         raise
     except Exception as e:  # zipfile/npy/JSON errors from a damaged file
         raise CheckpointError(f"load: '{path}' is truncated or corrupt "
-                              f"({type(e).__name__}: {e})") from e
+                              f"({type_name(e)}: {e})") from e

@@ -22,6 +22,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 import numpy as np
 
 from .tensor import Node, Tensor, _collect
+from ._names import type_name
 
 __all__ = ["TapeView", "resolve_names", "fmt_shape"]
 
@@ -56,9 +57,9 @@ def resolve_names(names: Names) -> dict[int, str]:
                 out[k] = v
             else:
                 raise TypeError(f"tape(names=...): expected {{name: Tensor}} or "
-                                f"{{id(tensor): name}} items, got {k!r}: {type(v).__name__}")
+                                f"{{id(tensor): name}} items, got {k!r}: {type_name(v)}")
         return out
-    raise TypeError(f"tape(names=...): expected a Module or a dict, got {type(names).__name__}")
+    raise TypeError(f"tape(names=...): expected a Module or a dict, got {type_name(names)}")
 
 
 class TapeView:
@@ -70,7 +71,7 @@ class TapeView:
 
     def __init__(self, output: Tensor, names: Names = None) -> None:
         if not isinstance(output, Tensor):
-            raise TypeError(f"TapeView: expected a Tensor, got {type(output).__name__}")
+            raise TypeError(f"TapeView: expected a Tensor, got {type_name(output)}")
         self.output = output
         self.entries: list[Node] = _collect(output._node) if output._node is not None else []
         self._row = {id(n): i for i, n in enumerate(self.entries)}

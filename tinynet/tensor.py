@@ -30,6 +30,8 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
+from ._names import type_name
+
 __all__ = [
     "Tensor", "Node", "record", "no_grad", "enable_grad", "is_grad_enabled",
     "set_grad_enabled", "tensor_method", "unbroadcast",
@@ -273,7 +275,7 @@ def tensor_method(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def checked(x: Any, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(x, Tensor):
-            raise TypeError(f"{fn.__name__}: expected a Tensor, got {type(x).__name__}; "
+            raise TypeError(f"{fn.__name__}: expected a Tensor, got {type_name(x)}; "
                             f"wrap arrays and numbers with tinynet.tensor(...)")
         return fn(x, *args, **kwargs)
     return checked
@@ -301,7 +303,7 @@ class Tensor:
                     and not isinstance(data, np.floating):
                 arr = arr.astype(np.float32)  # Python floats become float32, as in PyTorch
             elif arr.dtype.kind == "O" or arr.dtype.kind in "USV":
-                raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                raise TypeError(f"tensor: cannot make a tensor from {type_name(data)} "
                                 f"(got numpy dtype {arr.dtype}); pass numbers or arrays")
             elif arr.dtype.kind == "i" and arr.dtype != np.int64:
                 arr = arr.astype(np.int64)
@@ -332,7 +334,7 @@ class Tensor:
             t = Tensor.__new__(Tensor)
             t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x), None, None, [0], False
             return t
-        raise TypeError(f"unsupported operand type: Tensor and {type(x).__name__}")
+        raise TypeError(f"unsupported operand type: Tensor and {type_name(x)}")
 
     # -- simple properties ------------------------------------------------
     @property
@@ -485,7 +487,7 @@ class Tensor:
                 if g.dtype.kind not in ("biufc" if self.data.dtype.kind == "c" else "biuf"):
                     # (numpy would turn None into nan and silently drop imaginary parts)
                     raise TypeError(f"backward(): grad must hold real numbers, got "
-                                    f"{type(grad).__name__} of dtype {g.dtype}")
+                                    f"{type_name(grad)} of dtype {g.dtype}")
                 g = g.astype(self.data.dtype)
             if g.shape != self.data.shape:
                 raise ValueError(f"backward(): grad has shape {g.shape}, expected the "

@@ -31,6 +31,7 @@ import numpy as np
 
 from . import download as _download
 from .idx import DatasetError, DatasetNotFoundError, read_idx
+from .._names import type_name
 
 __all__ = ["ImageDataset", "MNIST", "FashionMNIST", "load_embedded_mnist", "load_dataset",
            "default_root", "EMBEDDED_FILE"]
@@ -97,7 +98,7 @@ class ImageDataset:
         """``(image, label)``: a uint8 (28, 28) view of ``data[i]`` and an int."""
         if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
             raise TypeError(f"{type(self).__name__}: index must be an int, "
-                            f"got {type(i).__name__}")
+                            f"got {type_name(i)}")
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"{type(self).__name__}: index {i} out of range for {n} images")

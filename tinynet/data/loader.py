@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from .._names import type_name
 
 __all__ = ["TensorDataset", "DataLoader"]
 
@@ -73,12 +74,12 @@ class DataLoader:
                              f"makes batches in the calling process (num_workers=0)")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size must be a positive int, "
-                            f"got {type(batch_size).__name__}")
+                            f"got {type_name(batch_size)}")
         if batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size}")
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, "
-                            f"got {type(dataset).__name__}")
+                            f"got {type_name(dataset)}")
         shuffle = False if shuffle is None else shuffle  # PyTorch's default is None
         for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
             if not isinstance(flag, (bool, np.bool_)):  # 'no' or 0.5 would silently be True

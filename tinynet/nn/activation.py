@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from .functional import activation as F
 from .module import Module, _check_input
+from .._names import type_name
 
 __all__ = ["ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax"]
 
@@ -46,7 +47,7 @@ class _SoftmaxBase(Module):
     def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
-            raise TypeError(f"{self._get_name()}: dim must be an int, got {type(dim).__name__}")
+            raise TypeError(f"{self._get_name()}: dim must be an int, got {type_name(dim)}")
         self.dim = dim
 
     def _dim(self, input: Any) -> int:

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 from .parameter import Parameter
+from .._names import type_name
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -83,7 +84,7 @@ class _BatchNorm(Module):
     def _check_input(self, input: Tensor) -> None:
         name = type(self).__name__
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+            raise TypeError(f"{name}: input must be a Tensor, got {type_name(input)}")
         if input.ndim not in self._expected:
             raise ValueError(f"{name}: expected {self._expected_text} input "
                              f"(got {input.ndim}D input of shape {input.shape})")

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 import numpy as np
 
 from .module import Module, _addindent, _check_module
+from .._names import type_name
 
 __all__ = ["Sequential", "ModuleList"]
 
@@ -19,7 +20,7 @@ def _index(container: Module, idx: Any) -> int:
     """An int index (negative allowed) checked against the container's length."""
     if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
         raise TypeError(f"{container._get_name()} indices must be integers or slices, "
-                        f"got {type(idx).__name__}")
+                        f"got {type_name(idx)}")
     idx = int(idx)  # a numpy integer (from np.arange, argmax...) works too, as in PyTorch
     n = len(container._modules)
     if not -n <= idx < n:
@@ -32,7 +33,7 @@ def _check_insert(container: Module, index: Any) -> int:
     """An insert position (negative allowed, ``len`` = at the end), as in ``list.insert``."""
     name = container._get_name()
     if isinstance(index, bool) or not isinstance(index, int):
-        raise TypeError(f"{name}.insert: index must be an int, got {type(index).__name__}")
+        raise TypeError(f"{name}.insert: index must be an int, got {type_name(index)}")
     n = len(container._modules)
     if not -n <= index <= n:
         raise IndexError(f"{name}.insert: index {index} is out of range for length {n}")
@@ -119,7 +120,7 @@ class Sequential(_ModuleSequence):
     def __add__(self, other: "Sequential") -> "Sequential":
         if not isinstance(other, Sequential):
             raise ValueError(f"add operator supports only objects of Sequential class, "
-                             f"but {type(other).__name__} is given")
+                             f"but {type_name(other)} is given")
         return Sequential(*self, *other)
 
     def extend(self, sequential: Iterable[Module]) -> "Sequential":
@@ -164,7 +165,7 @@ class ModuleList(_ModuleSequence):
             items = list(modules)
         except TypeError:
             raise TypeError(f"ModuleList.extend expects an iterable of modules, "
-                            f"got {type(modules).__name__}") from None
+                            f"got {type_name(modules)}") from None
         for module in items:
             self.append(module)
         return self

@@ -10,6 +10,7 @@ from .functional._args import pair
 from .functional.conv import conv2d
 from .module import Module, _check_input
 from .parameter import Parameter
+from .._names import type_name
 
 __all__ = ["Conv2d"]
 
@@ -39,7 +40,7 @@ class Conv2d(Module):
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise TypeError(f"Conv2d: {name} must be an int, got {type(v).__name__}")
+                raise TypeError(f"Conv2d: {name} must be an int, got {type_name(v)}")
             if v <= 0:
                 raise ValueError(f"Conv2d: {name} must be a positive int, got {v}")
         if in_channels % groups:

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import random
 from ..tensor import Tensor, no_grad
+from .._names import type_name
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
@@ -70,7 +71,7 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 def _check(tensor: Tensor, fn: str) -> None:
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"init.{fn}: expected a Tensor, got {type(tensor).__name__}")
+        raise TypeError(f"init.{fn}: expected a Tensor, got {type_name(tensor)}")
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:

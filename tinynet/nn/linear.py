@@ -9,13 +9,14 @@ from . import init
 from .functional.linear import linear
 from .module import Module, _check_input
 from .parameter import Parameter
+from .._names import type_name
 
 __all__ = ["Linear", "Identity", "Flatten"]
 
 
 def _check_size(layer: str, name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__}")
+        raise TypeError(f"{layer}: {name} must be an int, got {type_name(value)}")
     if value < 0:
         raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
     return int(value)
@@ -75,7 +76,7 @@ class Flatten(Module):
         super().__init__()
         for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
             if isinstance(d, bool) or not isinstance(d, int):
-                raise TypeError(f"Flatten: {name} must be an int, got {type(d).__name__}")
+                raise TypeError(f"Flatten: {name} must be an int, got {type_name(d)}")
         self.start_dim = start_dim
         self.end_dim = end_dim
 

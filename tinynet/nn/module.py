@@ -33,6 +33,7 @@ import numpy as np
 
 from ..tensor import Tensor, _to_dtypes, no_grad
 from .parameter import Parameter
+from .._names import type_name
 
 __all__ = ["Module"]
 
@@ -100,7 +101,7 @@ class Module:
 
     def _check_name(self, name: Any, kind: str, registry: dict) -> None:
         if not isinstance(name, str):
-            raise TypeError(f"{kind} name must be a str, got {type(name).__name__}")
+            raise TypeError(f"{kind} name must be a str, got {type_name(name)}")
         if name == "" or "." in name:
             raise KeyError(f'{kind} name must be non-empty and contain no ".", got {name!r}')
         if hasattr(self, name) and name not in registry:
@@ -112,7 +113,7 @@ class Module:
         self._check_name(name, "parameter", self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                f"cannot assign '{type_name(param)}' object to parameter '{name}' "
                 f"(tinynet.nn.Parameter or None required); wrap it: nn.Parameter(t)")
         self._parameters[name] = param
 
@@ -148,7 +149,7 @@ class Module:
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
+                raise TypeError(f"cannot assign '{type_name(value)}' as parameter "
                                 f"'{name}' (tinynet.nn.Parameter or None expected)")
             params[name] = None
         elif isinstance(value, Module):
@@ -157,7 +158,7 @@ class Module:
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                raise TypeError(f"cannot assign '{type_name(value)}' as child module "
                                 f"'{name}' (Module or None expected)")
             self._modules[name] = None
         elif params is not None and name in self._buffers:
@@ -283,7 +284,7 @@ class Module:
         BatchNorm uses batch statistics when training and running ones otherwise.
         """
         if not isinstance(mode, bool):
-            raise TypeError(f"train(mode): mode must be a bool, got {type(mode).__name__}")
+            raise TypeError(f"train(mode): mode must be a bool, got {type_name(mode)}")
         self.training = mode
         for child in self.children():
             child.train(mode)
@@ -367,7 +368,7 @@ class Module:
         ``keep_vars=True`` gives the Tensors themselves instead of copies.
         """
         if not isinstance(prefix, str):
-            raise TypeError(f"state_dict: prefix must be a str, got {type(prefix).__name__}")
+            raise TypeError(f"state_dict: prefix must be a str, got {type_name(prefix)}")
         return OrderedDict((k, t if keep_vars else t.data.copy())
                            for k, t in self._state_tensors(prefix))
 
@@ -383,7 +384,7 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of name -> array, "
-                            f"got {type(state_dict).__name__}")
+                            f"got {type_name(state_dict)}")
         own = OrderedDict(self._state_tensors())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -455,7 +456,7 @@ def _check_module(module: Any, where: str) -> None:
     if isinstance(module, type) and issubclass(module, Module):
         raise TypeError(f"{where}: got the class {module.__name__}, not an instance; "
                         f"did you mean {module.__name__}()?")
-    raise TypeError(f"{where}: expected a Module, got {type(module).__name__}")
+    raise TypeError(f"{where}: expected a Module, got {type_name(module)}")
 
 
 def _as_buffer(name: str, value: Any) -> Optional[Tensor]:
@@ -464,12 +465,12 @@ def _as_buffer(name: str, value: Any) -> Optional[Tensor]:
         return value
     if isinstance(value, np.ndarray):
         return Tensor(value)
-    raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+    raise TypeError(f"cannot assign '{type_name(value)}' as buffer '{name}' "
                     f"(Tensor, numpy array or None expected)")
 
 
 def _check_input(layer: str, x: Any) -> None:
     """Layers take Tensors; say so clearly instead of failing deep inside numpy."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{layer}: expected a Tensor input, got {type(x).__name__}; "
+        raise TypeError(f"{layer}: expected a Tensor input, got {type_name(x)}; "
                         f"wrap arrays with tinynet.tensor(...)")

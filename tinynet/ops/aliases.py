@@ -14,6 +14,7 @@ from ..creation import ones, zeros
 from ..tensor import Tensor, tensor_method
 from .elementwise import _cast, _cast_copy
 from .shape import expand, reshape
+from .._names import type_name
 
 
 def _alias(name: str, fn: Callable) -> Callable:
@@ -35,7 +36,7 @@ def _scaled(other: Any, alpha: Any, like: Tensor) -> Any:
 def _other(other: Any, name: str) -> Tensor:
     """The Tensor argument of ``x.view_as(other)`` and friends, checked."""
     if not isinstance(other, Tensor):
-        raise TypeError(f"{name}: other must be a Tensor, got {type(other).__name__}")
+        raise TypeError(f"{name}: other must be a Tensor, got {type_name(other)}")
     return other
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..tensor import (Tensor, _operands, _to_dtypes, is_grad_enabled, record, tensor_method,
                       unbroadcast)
+from .._names import type_name
 
 
 def _floats(x: Tensor) -> np.ndarray:
@@ -319,7 +320,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
         value = value.item()  # a 0-d tensor stands for its number, as in PyTorch
     if isinstance(value, Tensor) or not isinstance(value, (int, float, np.number)):
         raise TypeError(f"masked_fill: value must be a number (or a 0-d tensor that does not "
-                        f"require grad), got {type(value).__name__}")
+                        f"require grad), got {type_name(value)}")
     try:
         out = np.broadcast_to(x.data, np.broadcast_shapes(x.shape, m.shape)).copy()
     except ValueError:

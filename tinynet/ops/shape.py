@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..tensor import _KIND_RANK, Tensor, _index, record, tensor_method, unbroadcast
+from .._names import type_name
 
 
 def _dims(args: tuple) -> tuple:
@@ -199,7 +200,7 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     """Constant padding, PyTorch's convention: ``pad = (left, right, top, bottom, ...)``
     pads the last axis by (left, right), the one before by (top, bottom), and so on."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"pad: expected a Tensor, got {type(x).__name__}; wrap arrays with "
+        raise TypeError(f"pad: expected a Tensor, got {type_name(x)}; wrap arrays with "
                         f"tinynet.tensor(...)")
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")

@@ -14,11 +14,12 @@ import warnings
 from typing import Any
 
 from .optimizer import Optimizer, check_number
+from .._names import type_name
 
 
 def _check_positive_int(owner: str, name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__}")
+        raise TypeError(f"{owner}: {name} must be an int, got {type_name(value)}")
     if value <= 0:
         raise ValueError(f"{owner}: {name} must be > 0, got {value}")
 
@@ -35,7 +36,7 @@ class LRScheduler:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: expected a tinynet.optim optimizer, got "
-                            f"{type(optimizer).__name__}")
+                            f"{type_name(optimizer)}")
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) \
                 or last_epoch < -1:
             raise ValueError(f"{name}: last_epoch must be an int >= -1, got {last_epoch!r}")
@@ -88,7 +89,7 @@ class LRScheduler:
         mine = set(self.state_dict())
         if not isinstance(state_dict, dict) or set(state_dict) != mine:
             got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else \
-                type(state_dict).__name__
+                type_name(state_dict)
             raise ValueError(f"{name}.load_state_dict: expected keys {sorted(mine)}, got {got}; "
                              f"was it saved from a different scheduler?")
         for k in ("base_lrs", "_last_lr"):

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 import numpy as np
 
 from ..tensor import Tensor, enable_grad
+from .._names import type_name
 
 ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
 
@@ -30,7 +31,7 @@ def check_number(opt: str, name: str, value: Any, low: float = 0.0,
                  high: Optional[float] = None) -> None:
     """Raise unless ``low <= value`` (and ``value < high`` when given) for a real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{opt}: {name} must be a number, got {type(value).__name__}")
+        raise TypeError(f"{opt}: {name} must be a number, got {type_name(value)}")
     if high is None and not low <= value:  # written this way so NaN fails too
         raise ValueError(f"{opt}: invalid {name}={value!r} (expected {name} >= {low})")
     if high is not None and not low <= value < high:
@@ -70,7 +71,7 @@ class Optimizer:
             groups = list(params)
         except TypeError:
             raise TypeError(f"{name}: params must be an iterable of Tensors or of param-group "
-                            f"dicts, got {type(params).__name__}") from None
+                            f"dicts, got {type_name(params)}") from None
         if not groups:
             raise ValueError(f"{name} got an empty parameter list; pass model.parameters() "
                              f"of a model that has parameters")
@@ -114,7 +115,7 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}: a parameter group must be a dict like "
-                            f"{{'params': [...], 'lr': 0.1}}, got {type(param_group).__name__}")
+                            f"{{'params': [...], 'lr': 0.1}}, got {type_name(param_group)}")
         if "params" not in param_group:
             raise ValueError(f"{name}: parameter group has no 'params' key")
         params = param_group["params"]
@@ -132,7 +133,7 @@ class Optimizer:
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, but param_groups[{gi}] "
-                                f"params[{i}] is a {type(p).__name__}")
+                                f"params[{i}] is a {type_name(p)}")
             # a frozen parameter (requires_grad=False) is allowed, as in PyTorch: it never
             # gets a gradient, so step() skips it
             if not p.is_leaf:
@@ -228,7 +229,7 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else \
-                type(state_dict).__name__
+                type_name(state_dict)
             raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and "
                              f"'param_groups' (from optimizer.state_dict()), got {got}")
         saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]

@@ -9,13 +9,14 @@ import numpy as np
 
 from ...ops import elementwise, reduce
 from ...tensor import Tensor, is_grad_enabled
+from ..._names import type_name
 
 __all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax"]
 
 
 def _tensor(input: object, fn: str) -> Tensor:
     if not isinstance(input, Tensor):
-        raise TypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}; "
+        raise TypeError(f"{fn}: input must be a Tensor, got {type_name(input)}; "
                         f"wrap arrays with tinynet.tensor(...)")
     return input
 

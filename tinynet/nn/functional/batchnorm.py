@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 
 from ...tensor import Tensor, record
+from ..._names import type_name
 
 __all__ = ["batch_norm"]
 
@@ -24,7 +25,7 @@ def _check_vec(name: str, t: Optional[Tensor], c: int) -> None:
     if t is None:
         return
     if not isinstance(t, Tensor):
-        raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
+        raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type_name(t)}")
     if t.shape != (c,):
         raise ValueError(f"batch_norm: {name} must have shape ({c},) (one value per channel "
                          f"of the input), got {t.shape}")
@@ -46,7 +47,7 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
     Output: the input's shape.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"batch_norm: input must be a Tensor, got {type(input).__name__}")
+        raise TypeError(f"batch_norm: input must be a Tensor, got {type_name(input)}")
     if input.ndim < 2:
         raise ValueError(f"batch_norm: input must be (N, C, ...) with at least 2 dimensions, "
                          f"got shape {input.shape}")
@@ -65,7 +66,7 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
                          "training=False (evaluation normalises with them)")
     if training and running_mean is not None and (
             isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating))):
-        raise TypeError(f"batch_norm: momentum must be a number, got {type(momentum).__name__}")
+        raise TypeError(f"batch_norm: momentum must be a number, got {type_name(momentum)}")
     if not eps > 0:
         raise ValueError(f"batch_norm: eps must be > 0, got {eps}")
 

@@ -54,6 +54,7 @@ import numpy as np
 from tinynet.tensor import Tensor, record
 
 from ._args import pair
+from tinynet._names import type_name
 
 IntPair = Union[int, tuple[int, int]]
 
@@ -259,7 +260,7 @@ def col2im(dcols: np.ndarray, g: _Geometry) -> np.ndarray:
 # --------------------------------------------------------------------------
 def _check_tensor(t: object, name: str) -> Tensor:
     if not isinstance(t, Tensor):
-        raise TypeError(f"conv2d: {name} must be a Tensor, got {type(t).__name__}")
+        raise TypeError(f"conv2d: {name} must be a Tensor, got {type_name(t)}")
     if t.dtype.kind != "f":
         raise TypeError(f"conv2d: {name} must be a floating-point tensor, got dtype {t.dtype}")
     return t
@@ -288,7 +289,7 @@ def _geometry(x: np.ndarray, w: np.ndarray, bias: Optional[Tensor], stride: obje
                          f"kernel, got shape {w.shape}")
     if bias is not None:
         if not isinstance(bias, Tensor):
-            raise TypeError(f"conv2d: bias must be a Tensor or None, got {type(bias).__name__}")
+            raise TypeError(f"conv2d: bias must be a Tensor or None, got {type_name(bias)}")
         if bias.shape != (F,):
             raise ValueError(f"conv2d: bias must have shape ({F},) (one per filter), "
                              f"got {bias.shape}")

@@ -24,6 +24,7 @@ import numpy as np
 from ...guards import warn_dropout_in_no_grad
 from ...random import generator
 from ...tensor import Tensor, is_grad_enabled, record
+from ..._names import type_name
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -32,7 +33,7 @@ def _check_p(name: str, p: float) -> float:
     """``p`` as a float in [0, 1], else a TypeError/ValueError naming ``p``."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"{name}: p (the probability of dropping a unit) must be a number, "
-                        f"got {type(p).__name__}")
+                        f"got {type_name(p)}")
     if not 0.0 <= p <= 1.0:  # also rejects NaN
         raise ValueError(f"{name}: dropout probability p has to be between 0 and 1, "
                          f"but got {p} (p is the probability of DROPPING a unit: keep = 1 - p)")
@@ -41,7 +42,7 @@ def _check_p(name: str, p: float) -> float:
 
 def _check(name: str, input: Tensor, p: float) -> float:
     if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        raise TypeError(f"{name}: input must be a Tensor, got {type_name(input)}")
     if input.data.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {input.data.dtype}")
     return _check_p(name, p)

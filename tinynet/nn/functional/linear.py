@@ -5,6 +5,7 @@ import math
 from typing import Optional
 
 from ...tensor import Tensor, record
+from ..._names import type_name
 
 __all__ = ["linear"]
 
@@ -18,7 +19,7 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     """
     for name, t in (("input", input), ("weight", weight), ("bias", bias)):
         if (t is not None or name != "bias") and not isinstance(t, Tensor):
-            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+            raise TypeError(f"linear: {name} must be a Tensor, got {type_name(t)}")
     if input.dtype.kind != "f":
         raise TypeError(f"linear: input must be a floating-point tensor, got dtype {input.dtype}")
     for name, t in (("weight", weight), ("bias", bias)):

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ...tensor import Tensor, record
+from ..._names import type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
 
@@ -47,7 +48,7 @@ def _check_weight(name: str, weight: Any) -> Optional[np.ndarray]:
         w = weight
     else:
         raise TypeError(f"{name}: weight must be a Tensor or numpy array of shape (C,) "
-                        f"(one weight per class), got {type(weight).__name__}")
+                        f"(one weight per class), got {type_name(weight)}")
     if w.dtype.kind != "f":
         raise TypeError(f"{name}: weight must be floating point (one weight per class), "
                         f"got dtype {w.dtype}")
@@ -79,7 +80,7 @@ def _check_class_input(name: str, input: Tensor, target: Any, ignore_index: int,
     probabilities: it is returned as is, with ``kept`` None.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        raise TypeError(f"{name}: input must be a Tensor, got {type_name(input)}")
     if input.data.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {input.data.dtype}")
     shape = input.shape
@@ -89,7 +90,7 @@ def _check_class_input(name: str, input: Tensor, target: Any, ignore_index: int,
     t = target.data if isinstance(target, Tensor) else target
     if not isinstance(t, np.ndarray):
         raise TypeError(f"{name}: target must be a Tensor of class indices, "
-                        f"got {type(target).__name__}")
+                        f"got {type_name(target)}")
     if t.dtype.kind not in "iu":
         if probs_ok and t.dtype.kind == "f" and t.shape == shape:
             return t, None
@@ -344,7 +345,7 @@ def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
     """
     _check_reduction("mse_loss", reduction)
     if not isinstance(input, Tensor):
-        raise TypeError(f"mse_loss: input must be a Tensor, got {type(input).__name__}")
+        raise TypeError(f"mse_loss: input must be a Tensor, got {type_name(input)}")
     if input.data.dtype.kind != "f":
         raise TypeError(f"mse_loss: input must be floating point, got dtype {input.data.dtype}")
     target = Tensor._lift(target, input) if not isinstance(target, Tensor) else target

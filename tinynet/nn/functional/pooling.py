@@ -16,6 +16,7 @@ import numpy as np
 from tinynet.tensor import Tensor, record
 
 from ._args import pair
+from tinynet._names import type_name
 
 IntPair = Union[int, tuple[int, int]]
 
@@ -224,7 +225,7 @@ def check_unsupported(op: str, padding: object, dilation: object = 1, ceil_mode:
 
 def _check_input(t: object, op: str) -> Tensor:
     if not isinstance(t, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(t).__name__}")
+        raise TypeError(f"{op}: input must be a Tensor, got {type_name(t)}")
     if t.ndim not in (3, 4):
         raise ValueError(f"{op}: input must be (N, C, H, W) or unbatched (C, H, W), "
                          f"got shape {t.shape}")
