@@ -82,8 +82,9 @@ class Conv2d(Module):
     def forward(self, input: Any) -> Any:
         _check_input("Conv2d", input)
         if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            raise ValueError(f"Conv2d({self.extra_repr()}): expected input of shape (N, {self.in_channels}, H, W) "
-                             f"or unbatched ({self.in_channels}, H, W), got {input.shape}")
+            c = self.in_channels
+            raise ValueError(f"Conv2d({self.extra_repr()}): expected input of shape "
+                             f"(N, {c}, H, W) or unbatched ({c}, H, W), got {input.shape}")
         return conv2d(input, self.weight, self.bias, self.stride, self.padding,
                       self.dilation, self.groups)
 

@@ -1,12 +1,12 @@
 """Loss modules: thin wrappers that hold the reduction settings and call the functionals."""
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from ..tensor import Tensor
 from . import functional as F
-from .functional.loss import _check_ignore_index, _check_reduction, _check_weight
+from .functional.loss import (_check_ignore_index, _check_label_smoothing,
+                             _check_reduction, _check_weight)
 from .module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss"]
@@ -44,11 +44,7 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight: Any = None, *, ignore_index: int = -100,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(weight, reduction, ignore_index)
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
-                or not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be a number in [0, 1], "
-                             f"got {label_smoothing!r}")
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = _check_label_smoothing("CrossEntropyLoss", label_smoothing)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,

@@ -20,6 +20,11 @@ def _floats(x: Tensor) -> np.ndarray:
     return x.data if x.dtype.kind in "fc" else x.data.astype(np.float32)
 
 
+def _sign(d: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """[d > 0] - [d < 0] in ``dtype``: -1, 0 or 1, and 0 at NaN (every comparison is False)."""
+    return (np.greater(d, 0).astype(dtype) - (d < 0)).astype(dtype, copy=False)
+
+
 @tensor_method
 def exp(x: Tensor) -> Tensor:
     """e^x."""
@@ -59,7 +64,7 @@ def abs(x: Tensor) -> Tensor:
     out = np.abs(x.data)
 
     def backward(g):  # d/dx |x| = sign(x) = [x > 0] - [x < 0]   (0 at 0 and at NaN)
-        return (g * (np.greater(x.data, 0).astype(g.dtype) - (x.data < 0)),)
+        return (g * _sign(x.data, g.dtype),)
     return record("abs", out, (x,), backward)
 
 
@@ -163,7 +168,8 @@ def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) ->
 
 
 def _bound(x: Tensor, v: Any, name: str) -> Any:
-    """A bound of clip as a number or an array that broadcasts to ``x`` (not a grad-tracked Tensor)."""
+    """A bound of clip: a number, or an array that broadcasts to ``x`` (not a Tensor
+    that requires grad)."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):  # the usual case
         return v
     if isinstance(v, Tensor):
@@ -260,8 +266,7 @@ def rsqrt(x: Tensor) -> Tensor:
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 (0 at NaN, as PyTorch); keeps the dtype (bool stays bool)."""
     d = x.data
-    out = d.copy() if d.dtype == np.bool_ else \
-        (np.greater(d, 0).astype(d.dtype) - (d < 0)).astype(d.dtype, copy=False)
+    out = d.copy() if d.dtype == np.bool_ else _sign(d, d.dtype)
 
     def backward(g):  # d/dx sign(x) = 0 (a step; its jump at 0 is taken as 0, as PyTorch)
         return (np.zeros_like(g),)

@@ -240,9 +240,10 @@ def im2col(x: np.ndarray, g: _Geometry, groups: int = 1, ones_row: bool = False)
 def col2im(dcols: np.ndarray, g: _Geometry) -> np.ndarray:
     """The adjoint of im2col: add every column back onto the pixels it was copied from.
 
-    dcols: (G, C/G*HH*WW, N*Ho*Wx) (or (C*HH*WW, N*Ho*Wx): the same numbers).  Returns dx: (N, C, H, W), where each input pixel
-    collects the gradients of all the windows that contain it (one strided add
-    per kernel offset; the padding's share is dropped).
+    dcols: (G, C/G*HH*WW, N*Ho*Wx) (or (C*HH*WW, N*Ho*Wx): the same numbers).
+    Returns dx: (N, C, H, W), where each input pixel collects the gradients of all
+    the windows that contain it (one strided add per kernel offset; the padding's
+    share is dropped).
     """
     dxpad = np.zeros((g.C, g.N, g.Hq, g.Wq), dtype=dcols.dtype)
     dcols = dcols.reshape(g.C, g.HH, g.WW, g.N, g.Ho, g.Wx)

@@ -28,11 +28,18 @@ def _check_reduction(name: str, reduction: str) -> None:
 
 
 def _check_ignore_index(name: str, ignore_index: Any) -> int:
-    if type(ignore_index) is not int and (isinstance(ignore_index, bool) or
-                                          not isinstance(ignore_index, numbers.Integral)):
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"{name}: ignore_index must be an int (the target value to skip), "
                         f"got {ignore_index!r}")
     return int(ignore_index)
+
+
+def _check_label_smoothing(name: str, label_smoothing: Any) -> float:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
+            or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be a number in [0, 1], "
+                         f"got {label_smoothing!r}")
+    return float(label_smoothing)
 
 
 def _check_weight(name: str, weight: Any) -> Optional[np.ndarray]:
@@ -150,28 +157,22 @@ def _unrows(d: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(d.reshape(shape[:1] + shape[2:] + shape[1:2]), -1, 1))
 
 
-def _reduce(name: str, losses: np.ndarray, reduction: str) -> np.ndarray:
-    if reduction == "mean":
-        return np.asarray(losses.mean() if losses.size else np.nan, dtype=losses.dtype)
-    if reduction == "sum":
-        return np.asarray(losses.sum(), dtype=losses.dtype)
-    return losses
-
-
 def _target_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """The shape of the class-index target (and of 'none' losses) for scores of ``shape``."""
     return shape[:1] + shape[2:] if len(shape) > 1 else ()
 
 
-def _reduce_by(losses: np.ndarray, reduction: str, den: Any,
-               shape: tuple[int, ...]) -> np.ndarray:
-    """Losses (M,) reduced: 'mean' is ``sum / den`` (nan for 0/0), 'none' has ``shape``."""
+def _reduce(losses: np.ndarray, reduction: str, den: Any = None,
+            shape: Optional[tuple[int, ...]] = None) -> np.ndarray:
+    """Losses reduced: 'mean' is ``sum / den`` (``den`` defaults to the number of losses;
+    nan for 0/0), 'sum' the sum, 'none' the losses themselves (in ``shape`` if given)."""
     if reduction == "mean":
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(losses.sum() / den, dtype=losses.dtype)
+            return np.asarray(losses.sum() / (losses.size if den is None else den),
+                              dtype=losses.dtype)
     if reduction == "sum":
         return np.asarray(losses.sum(), dtype=losses.dtype)
-    return losses.reshape(shape)
+    return losses if shape is None else losses.reshape(shape)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Any = None, *,
@@ -192,16 +193,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Any = None, *,
     logits: the row maximum is subtracted before exponentiating.
     """
     _check_reduction("cross_entropy", reduction)
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
-            or not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be a number in [0, 1], "
-                         f"got {label_smoothing!r}")
+    s = _check_label_smoothing("cross_entropy", label_smoothing)
     ignore_index = _check_ignore_index("cross_entropy", ignore_index)
     t, kept = _check_class_input("cross_entropy", input, target, ignore_index, probs_ok=True)
     w = _class_weight("cross_entropy", weight, input)
     x = _rows(input.data)
     m, c = x.shape
-    s = float(label_smoothing)
 
     if t.dtype.kind == "f":                      # class probabilities p: q = (1-s) p + s/C
         if ignore_index >= 0:
@@ -235,9 +232,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Any = None, *,
     e = np.exp(z, out=z)                        # z is not needed any more: reuse its memory
     sumexp = e.sum(axis=1)
     losses = np.log(sumexp) - picked
-    out = _reduce("cross_entropy", losses.astype(x.dtype, copy=False), reduction)
-    if reduction == "none" and input.ndim != 2:
-        out = out.reshape(_target_shape(input.shape))
+    out = _reduce(losses.astype(x.dtype, copy=False), reduction,
+                  shape=_target_shape(input.shape))
 
     def backward(g):  # dL/dx = (softmax(x) - q) * dL/dloss,  q = (1-s) onehot + s/C
         gs = g / m if reduction == "mean" and m else g   # dL/dloss_i: scalar, (M,) for 'none'
@@ -268,7 +264,7 @@ def _cross_entropy_rows(input: Tensor, x: np.ndarray, q: np.ndarray, w: Optional
     sumexp = e.sum(axis=1, keepdims=True)
     logp = z - np.log(sumexp)                    # log softmax(x): -inf only for a -inf logit
     # a term with q_ic = 0 counts 0 even where log p_ic = -inf (a masked logit, an ignored row)
-    out = _reduce_by((qw * np.where(qw == 0, 0.0, -logp)).sum(axis=1), reduction, den, shape)
+    out = _reduce((qw * np.where(qw == 0, 0.0, -logp)).sum(axis=1), reduction, den, shape)
 
     def backward(g):  # dloss_i/dx_ic = (sum_k w_k q_ik) softmax(x_i)_c - w_c q_ic
         gs = g / den if reduction == "mean" and den else g
@@ -318,7 +314,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Any = None, *,
     if wt is not None:
         losses *= wt
     den = m if wt is None else wt.sum()
-    out = _reduce_by(losses, reduction, den, _target_shape(input.shape))
+    out = _reduce(losses, reduction, den, _target_shape(input.shape))
 
     def backward(g):  # d(-w_t x[i, t_i])/dx = -w_t onehot(t_i)
         gs = g / den if reduction == "mean" and den else g
@@ -357,7 +353,7 @@ def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
     if diff.dtype != input.data.dtype:
         diff = diff.astype(input.data.dtype)
     sq = np.square(diff)
-    out = _reduce("mse_loss", sq, reduction) if reduction != "none" else sq
+    out = _reduce(sq, reduction)
 
     def backward(g):  # d(a - b)^2/da = 2(a - b),  d/db = -2(a - b)
         k = 2.0 / max(diff.size, 1) if reduction == "mean" else 2.0
