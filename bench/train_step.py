@@ -5,10 +5,18 @@
     python bench/train_step.py --threads 1     # like-for-like single-core comparison
 
 Batch 64, float32, random data, cross-entropy, SGD with momentum 0.9.  Where torch is
-installed, the same network is trained in PyTorch in NCHW and in channels_last, the
-three alternating round by round so that machine noise hits all of them alike.  Prints
+installed, the same network is trained in PyTorch in NCHW and in channels_last.  Prints
 images per second (median over rounds) and the ratios, then the peak resident memory of
-a tinynet-only training process (measured in a fresh subprocess without torch loaded).
+a tinynet training process.
+
+Each contender trains in its own worker process, as a user would run it, and the workers
+take turns round by round so that machine noise hits all of them alike.  Separate
+processes matter: on import tinynet raises glibc's malloc thresholds
+(``tinynet/_malloc.py``), which would also speed up a torch model trained in the same
+process by about half (torch's CPU allocator calls malloc, and by default glibc hands its
+big blocks back to the OS and page-faults them in again every step).  So torch is timed
+twice: out of the box, and with tinynet's malloc settings applied to its process, the
+like-for-like comparison of the two libraries' kernels.
 
 On a busy machine (load average above the core count) multi-threaded BLAS and OpenMP
 can be several times slower than one thread, for both libraries: check ``uptime``, and
@@ -18,6 +26,8 @@ to the same number of threads.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -81,11 +91,72 @@ def torch_runner(c1: int, c2: int, x: np.ndarray, y: np.ndarray, channels_last: 
 
 
 def images_per_second(step, steps: int) -> float:
-    step()  # warm up: first-touch page faults, BLAS init
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
     return steps * BATCH / (time.perf_counter() - t0)
+
+
+# name -> (library, channels_last, tinynet's malloc settings in the process)
+CONTENDERS = {
+    "tinynet": ("tinynet", False, True),
+    "torch NCHW": ("torch", False, False),
+    "torch channels_last": ("torch", True, False),
+    "torch NCHW, tuned malloc": ("torch", False, True),
+    "torch channels_last, tuned malloc": ("torch", True, True),
+}
+
+
+def worker(name: str, c1: int, c2: int, steps: int, threads: int | None) -> None:
+    """Build one contender, then time ``steps`` steps per line 'run' read from stdin."""
+    library, channels_last, tuned = CONTENDERS[name]
+    if tuned and library == "torch":
+        from tinynet._malloc import tune_malloc  # the only part of tinynet loaded here
+        tune_malloc()
+    if threads is not None:
+        limit_threads(threads)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, BATCH)
+    step = (tinynet_runner(c1, c2, x, y) if library == "tinynet"
+            else torch_runner(c1, c2, x, y, channels_last))
+    for _ in range(3):
+        step()  # warm up: first-touch page faults, BLAS and OpenMP thread start
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "run":
+            break
+        print(images_per_second(step, steps), flush=True)
+
+
+class Worker:
+    """A contender's process; ``run()`` times one round in it."""
+
+    def __init__(self, name: str, c1: int, c2: int, steps: int, threads: int | None):
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", name,
+               "--channels", str(c1), str(c2), "--steps", str(steps)]
+        if threads is not None:
+            cmd += ["--threads", str(threads)]
+        self.name = name
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        self._expect("ready")
+
+    def _expect(self, what: str) -> str:
+        line = self.proc.stdout.readline()
+        if not line or (what and line.strip() != what):
+            self.proc.kill()
+            raise SystemExit(f"worker {self.name!r} failed (see its error above)")
+        return line
+
+    def run(self) -> float:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        return float(self._expect(""))
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def limit_threads(n: int) -> None:
@@ -138,45 +209,43 @@ def main() -> None:
     ap.add_argument("--variant", choices=["reference", "wide", "both"], default="both")
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for numpy's BLAS and for torch (default: each library's own)")
+    ap.add_argument("--worker", choices=list(CONTENDERS), help=argparse.SUPPRESS)
+    ap.add_argument("--channels", type=int, nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.threads is not None:
-        if args.threads < 1:
-            ap.error("--threads must be >= 1")
-        limit_threads(args.threads)
+    if args.threads is not None and args.threads < 1:
+        ap.error("--threads must be >= 1")
+    if args.rounds < 1 or args.steps < 1:
+        ap.error("--rounds and --steps must be >= 1")
+    if args.worker:
+        worker(args.worker, *args.channels, args.steps, args.threads)
+        return
 
-    try:
-        import torch
-        have_torch = True
-    except ImportError:
-        have_torch = False
-        print("torch not installed: timing tinynet alone")
-
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32)
-    y = rng.integers(0, 10, BATCH)
+    have_torch = importlib.util.find_spec("torch") is not None
+    names = [n for n, (lib, _, _) in CONTENDERS.items() if have_torch or lib == "tinynet"]
+    print(f"numpy {np.__version__}"
+          + (f", torch {importlib.metadata.version('torch')}" if have_torch
+             else "; torch not installed: timing tinynet alone")
+          + (f"; {args.threads} thread(s) each" if args.threads else ""))
     variants = {"reference": (8, 16), "wide": (32, 64)}
     chosen = variants if args.variant == "both" else {args.variant: variants[args.variant]}
-    print(f"numpy {np.__version__} (BLAS threads {blas_threads()})"
-          + (f", torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads)" if have_torch else ""))
-    for name, (c1, c2) in chosen.items():
-        runners = {"tinynet": tinynet_runner(c1, c2, x, y)}
-        if have_torch:
-            runners["torch NCHW"] = torch_runner(c1, c2, x, y, channels_last=False)
-            runners["torch channels_last"] = torch_runner(c1, c2, x, y, channels_last=True)
-        rates: dict[str, list[float]] = {k: [] for k in runners}
-        for _ in range(args.rounds):
-            for k, step in runners.items():
-                rates[k].append(images_per_second(step, args.steps))
+    for variant, (c1, c2) in chosen.items():
+        workers = [Worker(n, c1, c2, args.steps, args.threads) for n in names]
+        rates: dict[str, list[float]] = {n: [] for n in names}
+        try:
+            for _ in range(args.rounds):
+                for w in workers:
+                    rates[w.name].append(w.run())
+        finally:
+            for w in workers:
+                w.close()
         med = {k: statistics.median(v) for k, v in rates.items()}
-        print(f"\n{name} CNN ({c1}/{c2} channels), batch {BATCH}, float32, "
-              f"median of {args.rounds} rounds x {args.steps} steps:")
+        print(f"\n{variant} CNN ({c1}/{c2} channels), batch {BATCH}, float32, "
+              f"median of {args.rounds} rounds x {args.steps} steps, one process each:")
         for k, v in med.items():
             spread = f"{min(rates[k]):,.0f}..{max(rates[k]):,.0f}"
-            print(f"  {k:<20} {v:>8,.0f} images/s   (range {spread})")
-        if have_torch:
-            print(f"  ratio tinynet / torch NCHW          {med['tinynet'] / med['torch NCHW']:.2f}x")
-            print(f"  ratio tinynet / torch channels_last {med['tinynet'] / med['torch channels_last']:.2f}x")
+            print(f"  {k:<34} {v:>8,.0f} images/s   (range {spread})")
+        for k in names[1:]:
+            print(f"  ratio tinynet / {k:<33} {med['tinynet'] / med[k]:.2f}x")
         print(f"  peak RSS of a tinynet training process: {peak_rss_mb(c1, c2, 30, args.threads):.0f} MB")
 
 
