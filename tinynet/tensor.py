@@ -772,14 +772,22 @@ def _to_dtypes(name: str, args: Sequence[Any], kwargs: dict[str, Any],
     """The dtypes that PyTorch-style ``.to(...)`` arguments ask for, in order.
 
     tinynet runs on the CPU only: ``"cpu"`` (or ``"cpu:0"``) asks for nothing and any
-    other device is an error; a Tensor stands for its dtype, as in ``x.to(other)``.
+    other device is an error; a Tensor stands for its dtype, as in ``x.to(other)``, and
+    a torch dtype for numpy's dtype of the same name.
     """
     unknown = set(kwargs) - keywords
     if unknown:
         raise TypeError(f"{name}: unexpected keyword {sorted(unknown)[0]!r}")
     dtypes = []
     for arg in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
-        if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
+        is_device = isinstance(arg, str) or type(arg).__name__ == "device"  # torch.device
+        if arg is None or (is_device and str(arg).split(":")[0] == "cpu"):
+            continue
+        if type(arg).__module__ == "torch" and type(arg).__name__ == "dtype":
+            try:  # torch.float64 -> numpy's float64
+                dtypes.append(np.dtype(str(arg).rpartition(".")[2]))
+            except TypeError:
+                raise ValueError(f"{name}: {arg} has no numpy equivalent") from None
             continue
         try:
             dtypes.append(np.dtype(arg.dtype if isinstance(arg, Tensor) else arg))

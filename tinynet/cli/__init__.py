@@ -26,7 +26,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
     parser = _Parser(prog="tinynet", description="tinynet: a small, readable autodiff framework")
+    parser.add_argument("--version", action="version", version=f"tinynet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f".{name}", __name__).register(sub)

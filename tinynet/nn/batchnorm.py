@@ -8,7 +8,7 @@ are buffers, updated by every training-mode forward.
 from __future__ import annotations
 
 import numbers
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -22,12 +22,13 @@ __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
 class _BatchNorm(Module):
+    _optional_state = ("num_batches_tracked",)  # PyTorch < 0.4.1 did not save it
     _expected: tuple[int, ...] = ()     # allowed input ndims
     _expected_text: str = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, *,
-                 bias: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
@@ -63,6 +64,7 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        self._place(device, dtype)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, batch count 0."""

@@ -26,13 +26,14 @@ class Conv2d(Module):
     pair, ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1 only).
     Init as PyTorch: kaiming_uniform_(a=sqrt(5)) weight, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))
     with fan_in = C_in / groups * kH * kW.  Padding is with zeros: PyTorch's
-    ``padding_mode='zeros'`` is accepted, its other modes raise a ValueError.
+    ``padding_mode='zeros'`` is accepted, its other modes raise a ValueError.  ``device``
+    may only be the CPU; ``dtype`` is float32 (the default) or float64.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
                  stride: IntOrPair = 1, padding: Union[str, IntOrPair] = 0,
                  dilation: IntOrPair = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros") -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if padding_mode != "zeros":
             raise ValueError(f"Conv2d: padding_mode={padding_mode!r} is not supported; tinynet "
@@ -74,6 +75,7 @@ class Conv2d(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        self._place(device, dtype)
 
     def reset_parameters(self) -> None:
         """Draw fresh initial values (PyTorch's default init)."""

@@ -28,10 +28,12 @@ class Linear(Module):
     Shapes: input (*, in_features) -> output (*, out_features);
     weight (out_features, in_features), bias (out_features,).
     Init (as PyTorch): W ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) via
-    kaiming_uniform_(a=sqrt(5)), and b from the same range.
+    kaiming_uniform_(a=sqrt(5)), and b from the same range.  ``device`` may only be
+    the CPU; ``dtype`` is float32 (the default) or float64.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.in_features = _check_size("Linear", "in_features", in_features)
         self.out_features = _check_size("Linear", "out_features", out_features)
@@ -41,6 +43,7 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        self._place(device, dtype)
 
     def reset_parameters(self) -> None:
         """Draw fresh initial values (PyTorch's default init)."""

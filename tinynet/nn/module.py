@@ -27,7 +27,7 @@ shapes and order as PyTorch, so weights can be copied across key for key.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
@@ -68,6 +68,8 @@ class Module:
     """
 
     training: bool
+    # State entries that older checkpoints may lack; loading keeps the current value.
+    _optional_state: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         # object.__setattr__ bypasses our own __setattr__, which needs these to exist
@@ -332,12 +334,25 @@ class Module:
         tinynet runs on the CPU only, so ``"cpu"`` is accepted and any other device is an
         error; a float dtype (``"float32"``, ``np.float64``, ...) casts like ``float()``.
         """
-        name = f"{self._get_name()}.to"
+        return self._to(f"{self._get_name()}.to", args, kwargs)
+
+    def _to(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> "Module":
         for dtype in _to_dtypes(name, args, kwargs, {"device", "dtype", "non_blocking"}):
             if dtype.kind != "f" or dtype.itemsize not in (4, 8):
                 raise ValueError(f"{name}: dtype must be float32 or float64, got {dtype}")
             self._cast(dtype.type)
         return self
+
+    def _place(self, device: Any, dtype: Any) -> None:
+        """A layer's ``device=`` and ``dtype=`` arguments, as in PyTorch: the device
+        must be the CPU, and the dtype (float32 by default) float32 or float64."""
+        name = self._get_name()
+        if _to_dtypes(name, (), {"device": device}, {"device"}):
+            raise ValueError(f"{name}: device must be 'cpu', got {device!r}")
+        dtypes = _to_dtypes(name, (), {"dtype": dtype}, {"dtype"})
+        if dtype is not None and not dtypes:
+            raise ValueError(f"{name}: dtype must be float32 or float64, got {dtype!r}")
+        self._to(name, dtypes, {})
 
     def cpu(self) -> "Module":
         """The model itself: tinynet's arrays are always in main memory."""
@@ -380,13 +395,18 @@ class Module:
         default) one RuntimeError names every missing key, every unexpected key and
         every shape mismatch; with ``strict=False`` the keys that do match are loaded
         and ``(missing_keys, unexpected_keys)`` is returned. A shape mismatch is always
-        an error. Values are converted to each parameter's dtype.
+        an error. Values are converted to each parameter's dtype. As in PyTorch, a
+        BatchNorm's ``num_batches_tracked`` may be absent (checkpoints from before it
+        existed): the current count is kept.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of name -> array, "
                             f"got {type_name(state_dict)}")
         own = OrderedDict(self._state_tensors())
-        missing = [k for k in own if k not in state_dict]
+        optional = {f"{name}.{key}" if name else key
+                    for name, m in self.named_modules(remove_duplicate=False)
+                    for key in m._optional_state}
+        missing = [k for k in own if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in own]
 
         errors, values = [], []
