@@ -158,7 +158,7 @@ def test_module_errors():
     with pytest.raises(ValueError, match="expected 3 channels"):
         nn.BatchNorm2d(3)(_t(np.zeros((2, 4, 2, 2))))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
-        nn.BatchNorm1d(3)(_t(np.zeros((1, 3))))
+        nn.BatchNorm1d(3).double()(_t(np.zeros((1, 3))))
     with pytest.raises(TypeError, match="input must be a Tensor"):
         nn.BatchNorm1d(3)(np.zeros((2, 3)))
     for bad in (0, -1, 2.5, True):
@@ -252,3 +252,19 @@ def test_small_network_with_batchnorm_and_dropout_trains():
     with tinynet.no_grad():
         acc = np.mean(model(xt).data.argmax(1) == y)
     assert acc > 0.95
+
+
+@pytest.mark.parametrize("module", [nn.BatchNorm1d(3), nn.BatchNorm1d(3, affine=False)])
+def test_input_dtype_must_match_the_layers_as_in_torch(module):
+    x = _t(np.random.default_rng(0).standard_normal((4, 3)))  # float64, layer float32
+    with pytest.raises(TypeError, match="has dtype float32 but the input float64"):
+        module(x)
+    with pytest.raises(TypeError, match="weight has dtype float64 but the input float32"):
+        F.batch_norm(x.float(), None, None, weight=tinynet.ones(3, dtype="float64"), training=True)
+    assert module.double()(x).dtype == np.float64
+
+
+def test_input_dtype_mismatch_is_an_error_in_torch_too():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="mixed dtype"):
+        torch.nn.BatchNorm1d(3)(torch.zeros(4, 3, dtype=torch.float64))

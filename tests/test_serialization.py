@@ -245,3 +245,24 @@ def test_load_of_a_directory_or_bad_path_type(tmp_path):
         load(tmp_path)
     with pytest.raises(TypeError, match="path must be"):
         load(None)
+
+
+def test_save_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "runs" / "model.npz"
+    target.parent.mkdir()
+    save({"a": np.arange(3)}, target)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    save({"a": np.arange(5)}, link)
+    assert link.is_symlink()
+    np.testing.assert_array_equal(load(target)["a"], np.arange(5))
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".part")]
+
+
+def test_save_over_a_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"a": 1}, path)
+    os.chmod(path, 0o640)
+    save({"a": 2}, path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert load(path)["a"] == 2

@@ -557,3 +557,17 @@ X = tinynet.tensor(np.arange(6.0).reshape(2, 3))
 def test_bad_arguments_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("method", ["var", "std"])
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_var_std_with_a_bool_alone_is_unbiased_as_torch(torch, method, unbiased):
+    a = _rand((3, 4), 7)
+    ours = getattr(tinynet.tensor(a), method)(unbiased)
+    theirs = getattr(torch.tensor(a), method)(unbiased)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+
+
+def test_var_with_a_bool_and_more_arguments_is_refused():
+    with pytest.raises(TypeError, match="bool first argument is unbiased"):
+        tinynet.tensor([1.0, 2.0, 4.0]).var(False, True)

@@ -4,6 +4,8 @@ Everything tinynet writes for a user -- checkpoints, metrics, plots, downloads, 
 goes through :func:`atomic_open`: the data goes to a temporary file in the same folder,
 which is flushed to disk and then renamed over the target in one step (``os.replace``).
 If anything fails on the way, the temporary file is removed and the target is untouched.
+As with a plain ``open(path, "wb")``, a symlink is written through (its target gets the
+new contents and the link stays) and an existing file keeps its permissions.
 """
 from __future__ import annotations
 
@@ -21,21 +23,27 @@ __all__ = ["atomic_open"]
 def atomic_open(path: Union[str, os.PathLike], mode: str = "wb") -> Iterator[IO]:
     """``with atomic_open(path, "wb") as f: f.write(...)`` -- ``path`` appears only on success.
 
-    ``mode`` is ``"wb"`` or ``"w"`` (text, UTF-8, no newline translation).  The new file
-    gets the permissions of any new file (0o666 minus the umask).
+    ``mode`` is ``"wb"`` or ``"w"`` (text, UTF-8, no newline translation).  A new file
+    gets the permissions of any new file (0o666 minus the umask), a replaced one keeps its own.
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
     path = Path(path)
+    if path.is_symlink():  # replace the link's target, not the link
+        path = Path(os.path.realpath(path))
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except FileNotFoundError:  # name the file asked for, not the temporary one
         raise FileNotFoundError(errno.ENOENT, f"directory '{path.parent}' does not exist",
                                 str(path)) from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0o600; give it a normal file's mode
+        try:
+            file_mode = os.stat(path).st_mode & 0o7777
+        except OSError:  # a new file: mkstemp makes 0o600, give it a normal file's mode
+            umask = os.umask(0)
+            os.umask(umask)
+            file_mode = 0o666 & ~umask
+        os.chmod(tmp, file_mode)
         kwargs = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f

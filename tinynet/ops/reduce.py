@@ -196,8 +196,14 @@ def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased estimate; numpy's
     ``np.var`` default is ``correction=0``.  Positional arguments follow PyTorch's
-    ``var(dim, unbiased, keepdim)``: ``x.var(1, False)`` is the biased variance.
+    ``var(dim, unbiased, keepdim)``: ``x.var(1, False)`` is the biased variance, and a
+    bool alone is ``unbiased``, as in torch's other overload: ``x.var(False)``.
     """
+    if isinstance(axis, (bool, np.bool_)):  # torch's var(unbiased) overload
+        if unbiased is not None or keepdims:
+            raise TypeError(f"var: a bool first argument is unbiased (var(unbiased)); "
+                            f"give dim as an int, e.g. var(0, {bool(axis)})")
+        axis, unbiased = None, bool(axis)
     if unbiased is not None:
         correction = 1 if unbiased else 0
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)

@@ -21,7 +21,7 @@ from ..._names import type_name
 __all__ = ["batch_norm"]
 
 
-def _check_vec(name: str, t: Optional[Tensor], c: int) -> None:
+def _check_vec(name: str, t: Optional[Tensor], c: int, dtype: np.dtype) -> None:
     if t is None:
         return
     if not isinstance(t, Tensor):
@@ -29,6 +29,9 @@ def _check_vec(name: str, t: Optional[Tensor], c: int) -> None:
     if t.shape != (c,):
         raise ValueError(f"batch_norm: {name} must have shape ({c},) (one value per channel "
                          f"of the input), got {t.shape}")
+    if t.dtype != dtype:  # as torch, rather than computing in one dtype and storing in another
+        raise TypeError(f"batch_norm: {name} has dtype {t.dtype} but the input {dtype}; "
+                        f"convert one of them (e.g. model.double() or x.float())")
 
 
 def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
@@ -58,7 +61,7 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        _check_vec(name, t, c)
+        _check_vec(name, t, c, input.dtype)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
