@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import tinynet as tn
+import tinynet
 import tinynet.nn as nn
 from tinynet.tape_view import TapeView, fmt_shape
 
@@ -132,3 +133,20 @@ def test_repr_is_the_table_and_fmt_shape():
     assert repr(y.tape()) == str(y.tape())
     assert fmt_shape(()) == "()" and fmt_shape((10,)) == "(10,)"
     assert fmt_shape((64, 1, 28, 28)) == "(64, 1, 28, 28)"
+
+
+def test_backward_errors_number_entries_as_the_tape_does():
+    x = tinynet.tensor([1.0, 2.0], requires_grad=True)
+    tinynet.tensor([5.0], requires_grad=True) * 3  # global tickets no longer match rows
+    y = (x * 2).exp().sum()
+    rows = {node.op: i for i, node in enumerate(y.tape())}
+    y.backward()
+    with pytest.raises(RuntimeError, match=rf"entry #{rows['sum']} 'sum' \(numbered as in "
+                                           r"\.tape\(\)\)"):
+        y.backward()
+    h = x * 2
+    out = h.exp().sum()
+    with tinynet.no_grad():
+        h.add_(1)
+    with pytest.raises(RuntimeError, match=rf"entry #{rows['exp']} 'exp'"):  # h's reader
+        out.backward()

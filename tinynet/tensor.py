@@ -496,20 +496,25 @@ class Tensor:
             _accumulate(self, g)
             return
 
+        order = _collect(self._node)
+
+        def entry(node: Node) -> str:  # for errors: numbered as the rows of self.tape()
+            return f"entry #{order.index(node)} '{node.op}' (numbered as in .tape())"
+
         pending: dict[int, np.ndarray] = {id(self._node): g}
-        for node in reversed(_collect(self._node)):
+        for node in reversed(order):
             g = pending.pop(id(node), None)
             if g is None:  # no gradient reaches this entry (all paths returned None)
                 continue
             if node.backward is None:
                 raise RuntimeError(
-                    f"backward(): trying to go back through the tape a second time (entry "
-                    f"#{node.seq} '{node.op}'): its saved buffers were released by the first "
+                    f"backward(): trying to go back through the tape a second time "
+                    f"({entry(node)}): its saved buffers were released by the first "
                     f"backward; pass retain_graph=True to the first backward if you need two")
             for box, v in zip(node.vboxes, node.versions):
                 if box[0] != v:
                     raise RuntimeError(
-                        f"backward(): a tensor used by entry #{node.seq} '{node.op}' was "
+                        f"backward(): a tensor used by {entry(node)} was "
                         f"modified in place after the op recorded it (version {v} -> {box[0]}), "
                         f"so the gradient could be wrong (tinynet checks every input and the "
                         f"output, not only what the op saved); make a copy instead of changing it")
@@ -521,7 +526,7 @@ class Tensor:
             if not retain_graph:
                 node.backward = None  # drop the closure and everything it saved
             if len(in_grads) != len(node.inputs):  # zip() would silently drop the rest
-                raise RuntimeError(f"backward(): entry #{node.seq} '{node.op}' must return a "
+                raise RuntimeError(f"backward(): {entry(node)} must return a "
                                    f"tuple with one gradient (or None) per input, for its "
                                    f"{len(node.inputs)} inputs")
             for inp, ig in zip(node.inputs, in_grads):
@@ -534,7 +539,7 @@ class Tensor:
                         # before numpy broadcasting hides it in a later entry
                         raise RuntimeError(
                             f"backward(): a gradient of shape {ig.shape} reached a tensor "
-                            f"of shape {inp.data.shape} from entry #{node.seq} '{node.op}'; "
+                            f"of shape {inp.data.shape} from {entry(node)}; "
                             f"the op's backward must return each input's exact shape")
                     key = id(inp._node)
                     prev = pending.get(key)
