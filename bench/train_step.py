@@ -10,7 +10,9 @@ images per second (median over rounds) and the ratios, then the peak resident me
 a tinynet training process.
 
 Each contender trains in its own worker process, as a user would run it, and the workers
-take turns round by round so that machine noise hits all of them alike.  Separate
+take turns round by round (each round starting with the next one, and a pause after each
+turn so that no library's idle threads still spin) so that machine noise hits all of them
+alike.  Separate
 processes matter: on import tinynet raises glibc's malloc thresholds
 (``tinynet/_malloc.py``), which would also speed up a torch model trained in the same
 process by about half (torch's CPU allocator calls malloc, and by default glibc hands its
@@ -97,6 +99,8 @@ def images_per_second(step, steps: int) -> float:
     return steps * BATCH / (time.perf_counter() - t0)
 
 
+IDLE_BETWEEN_ROUNDS = 0.3  # seconds
+
 # name -> (library, channels_last, tinynet's malloc settings in the process)
 CONTENDERS = {
     "tinynet": ("tinynet", False, True),
@@ -111,7 +115,7 @@ def worker(name: str, c1: int, c2: int, steps: int, threads: int | None) -> None
     """Build one contender, then time ``steps`` steps per line 'run' read from stdin."""
     library, channels_last, tuned = CONTENDERS[name]
     if tuned and library == "torch":
-        from tinynet._malloc import tune_malloc  # the only part of tinynet loaded here
+        from tinynet._malloc import tune_malloc  # (this imports tinynet, which tunes too)
         tune_malloc()
     if threads is not None:
         limit_threads(threads)
@@ -142,20 +146,36 @@ class Worker:
                                      text=True)
         self._expect("ready")
 
+    def _fail(self, line: str = "") -> None:
+        self.proc.kill()
+        code = self.proc.wait()  # reap it: no zombie
+        said = f", printed {line.strip()!r}" if line.strip() else ""
+        raise SystemExit(f"worker {self.name!r} failed (exit status {code}{said}; "
+                         f"see its error above)")
+
     def _expect(self, what: str) -> str:
         line = self.proc.stdout.readline()
         if not line or (what and line.strip() != what):
-            self.proc.kill()
-            raise SystemExit(f"worker {self.name!r} failed (see its error above)")
+            self._fail(line)
         return line
 
     def run(self) -> float:
-        self.proc.stdin.write("run\n")
-        self.proc.stdin.flush()
-        return float(self._expect(""))
+        try:
+            self.proc.stdin.write("run\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # the worker has died since the last round
+            self._fail()
+        line = self._expect("")
+        try:
+            return float(line)
+        except ValueError:
+            self._fail(line)
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:  # already dead
+            pass
         self.proc.wait()
 
 
@@ -164,9 +184,8 @@ def limit_threads(n: int) -> None:
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(n, user_api="blas")
-    except ImportError:
-        print(f"threadpoolctl not installed: numpy's BLAS threads are not limited "
-              f"(set OPENBLAS_NUM_THREADS={n} in the environment instead)")
+    except ImportError:  # main() says so, once: a worker's stdout is its channel to main()
+        pass
     try:
         import torch
         torch.set_num_threads(n)
@@ -226,15 +245,23 @@ def main() -> None:
           + (f", torch {importlib.metadata.version('torch')}" if have_torch
              else "; torch not installed: timing tinynet alone")
           + (f"; {args.threads} thread(s) each" if args.threads else ""))
+    if args.threads and importlib.util.find_spec("threadpoolctl") is None:
+        print(f"threadpoolctl not installed: numpy's BLAS threads are not limited "
+              f"(set OPENBLAS_NUM_THREADS={args.threads} in the environment instead)")
     variants = {"reference": (8, 16), "wide": (32, 64)}
     chosen = variants if args.variant == "both" else {args.variant: variants[args.variant]}
     for variant, (c1, c2) in chosen.items():
-        workers = [Worker(n, c1, c2, args.steps, args.threads) for n in names]
+        workers: list[Worker] = []
         rates: dict[str, list[float]] = {n: [] for n in names}
         try:
-            for _ in range(args.rounds):
-                for w in workers:
+            for n in names:  # inside the try: a worker failing to start closes the others
+                workers.append(Worker(n, c1, c2, args.steps, args.threads))
+            for r in range(args.rounds):
+                for w in workers[r % len(workers):] + workers[:r % len(workers)]:
                     rates[w.name].append(w.run())
+                    # OpenBLAS's threads spin ~0.1 s after numpy's last product: let them
+                    # stop, or they take a core from the next contender's round
+                    time.sleep(IDLE_BETWEEN_ROUNDS)
         finally:
             for w in workers:
                 w.close()
