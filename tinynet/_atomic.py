@@ -5,7 +5,8 @@ goes through :func:`atomic_open`: the data goes to a temporary file in the same 
 which is flushed to disk and then renamed over the target in one step (``os.replace``).
 If anything fails on the way, the temporary file is removed and the target is untouched.
 As with a plain ``open(path, "wb")``, a symlink is written through (its target gets the
-new contents and the link stays) and an existing file keeps its permissions.
+new contents and the link stays) and an existing file keeps its permissions; a file the
+user may not write, a directory or a loop of links is refused before anything is written.
 """
 from __future__ import annotations
 
@@ -28,9 +29,15 @@ def atomic_open(path: Union[str, os.PathLike], mode: str = "wb") -> Iterator[IO]
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
-    path = Path(path)
+    path = asked = Path(path)
     if path.is_symlink():  # replace the link's target, not the link
         path = Path(os.path.realpath(path))
+        if path.is_symlink():  # realpath stops inside a loop of links
+            raise OSError(errno.ELOOP, "too many levels of symbolic links", str(asked))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file name", str(asked))
+    if path.exists() and not os.access(path, os.W_OK):  # as open(): a read-only file stays
+        raise PermissionError(errno.EACCES, "the file is read-only", str(asked))
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except FileNotFoundError:  # name the file asked for, not the temporary one

@@ -796,7 +796,7 @@ def _to_dtypes(name: str, args: Sequence[Any], kwargs: dict[str, Any],
             continue
         try:
             dtypes.append(np.dtype(arg.dtype if isinstance(arg, Tensor) else arg))
-        except TypeError:
+        except (TypeError, ValueError):  # ValueError: e.g. a torch tensor
             raise ValueError(f"{name}: tinynet runs on the CPU only; got {arg!r} (expected "
                              f"'cpu' or a dtype)") from None
     return dtypes

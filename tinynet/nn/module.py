@@ -347,10 +347,18 @@ class Module:
         """A layer's ``device=`` and ``dtype=`` arguments, as in PyTorch: the device
         must be the CPU, and the dtype (float32 by default) float32 or float64."""
         name = self._get_name()
-        if _to_dtypes(name, (), {"device": device}, {"device"}):
-            raise ValueError(f"{name}: device must be 'cpu', got {device!r}")
-        dtypes = _to_dtypes(name, (), {"dtype": dtype}, {"dtype"})
-        if dtype is not None and not dtypes:
+        try:
+            not_cpu = bool(_to_dtypes(name, (), {"device": device}, {"device"}))
+        except ValueError:  # e.g. "cuda"
+            not_cpu = True
+        if not_cpu:
+            raise ValueError(f"{name}: device must be 'cpu' (tinynet runs on the CPU only), "
+                             f"got {device!r}")
+        try:
+            dtypes = _to_dtypes(name, (), {"dtype": dtype}, {"dtype"})
+        except ValueError:  # e.g. dtype="foo": not about the CPU, as _to_dtypes would say
+            dtypes = []
+        if dtype is not None and (not dtypes or dtypes[0] not in (np.float32, np.float64)):
             raise ValueError(f"{name}: dtype must be float32 or float64, got {dtype!r}")
         self._to(name, dtypes, {})
 

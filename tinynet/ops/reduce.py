@@ -191,21 +191,27 @@ def argmin(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tenso
 
 @tensor_method
 def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims: bool = False,
-        *, correction: int = 1, dim: Axis = None, keepdim: Optional[bool] = None) -> Tensor:
+        *, correction: Optional[float] = None, dim: Axis = None,
+        keepdim: Optional[bool] = None) -> Tensor:
     """Variance over ``axis``: sum((x - mean)^2) / (n - correction).
 
-    ``correction=1`` (the default, as in PyTorch) is the unbiased estimate; numpy's
-    ``np.var`` default is ``correction=0``.  Positional arguments follow PyTorch's
-    ``var(dim, unbiased, keepdim)``: ``x.var(1, False)`` is the biased variance, and a
-    bool alone is ``unbiased``, as in torch's other overload: ``x.var(False)``.
+    ``correction=1`` (the default, as in PyTorch; None means the default) is the unbiased
+    estimate; numpy's ``np.var`` default is ``correction=0``.  Positional arguments follow
+    PyTorch's ``var(dim, unbiased, keepdim)``: ``x.var(1, False)`` is the biased variance,
+    and a bool alone is ``unbiased``, as in torch's other overload: ``x.var(False)``.
     """
     if isinstance(axis, (bool, np.bool_)):  # torch's var(unbiased) overload
-        if unbiased is not None or keepdims:
-            raise TypeError(f"var: a bool first argument is unbiased (var(unbiased)); "
-                            f"give dim as an int, e.g. var(0, {bool(axis)})")
+        if (unbiased is not None or keepdims or dim is not None or keepdim is not None
+                or correction is not None):
+            raise TypeError(f"var: a bool first argument is unbiased (var(unbiased)), which "
+                            f"takes nothing else; give dim as an int, e.g. var(0, {bool(axis)})")
         axis, unbiased = None, bool(axis)
     if unbiased is not None:
+        if correction is not None:  # as torch: which one was meant?
+            raise TypeError("var: pass either unbiased or correction, not both")
         correction = 1 if unbiased else 0
+    if correction is None:
+        correction = 1
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
     if x.data.dtype.kind not in "fc":
         raise TypeError(f"var: needs a floating-point tensor, got dtype {x.dtype}")
@@ -226,7 +232,8 @@ def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
 
 @tensor_method
 def std(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims: bool = False,
-        *, correction: int = 1, dim: Axis = None, keepdim: Optional[bool] = None) -> Tensor:
+        *, correction: Optional[float] = None, dim: Axis = None,
+        keepdim: Optional[bool] = None) -> Tensor:
     """Standard deviation: sqrt of :func:`var`, with var's arguments (``correction=1``)."""
     if x.data.dtype.kind not in "fc":
         raise TypeError(f"std: needs a floating-point tensor, got dtype {x.dtype}")
