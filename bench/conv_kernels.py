@@ -5,6 +5,8 @@ Each figure is the median over --reps calls (after warm-up); tinynet and torch c
 interleaved so that both see the same load on the machine.  Wall-clock ms are what a user
 waits; on a busy machine also compare --cpu (process CPU time per call, all threads summed),
 and for a like-for-like single-core comparison run with OPENBLAS_NUM_THREADS=1 --threads 1.
+Both libraries run in this one process, so torch too gets the malloc settings tinynet makes
+on import (see tinynet/_malloc.py): this compares kernels, not out-of-the-box installs.
 """
 from __future__ import annotations
 
