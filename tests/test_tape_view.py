@@ -150,3 +150,33 @@ def test_backward_errors_number_entries_as_the_tape_does():
         h.add_(1)
     with pytest.raises(RuntimeError, match=rf"entry #{rows['exp']} 'exp'"):  # h's reader
         out.backward()
+
+
+def test_tape_shows_only_gradients_of_the_backward_through_its_output():
+    x = tinynet.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    h = x * 2                                   # shared by both losses
+    l1 = (h * h).sum()
+    l2 = h.exp().sum()
+    l1.backward(retain_graph=True)
+    # l2 never had a backward: its shared row must not show dL1/dh
+    assert [r[5] for r in l2.tape().rows()] == ["-"] * len(l2.tape())
+    assert "no backward yet" in str(l2.tape())
+    shown = [r[5] for r in l1.tape().rows()]
+    assert "-" not in shown
+    l2.backward()
+    # now h's row holds dL2/dh: l1's view hides it, l2's shows it
+    h_row_l1 = l1.tape().row(h._node)
+    assert l1.tape().rows()[h_row_l1][5] == "-"
+    assert l1.tape().rows()[-1][5] != "-"       # l1's own entries still hold dL1
+    np.testing.assert_allclose(l2.tape().shown_grad(h._node),
+                               np.linalg.norm(np.exp([2.0, -4.0, 6.0])), rtol=1e-6)
+
+
+def test_tape_of_an_intermediate_shows_the_loss_gradients_through_it():
+    x = tinynet.tensor([1.0, 2.0], requires_grad=True)
+    hidden = (x * 3).exp()
+    loss = (hidden * 2).sum()
+    loss.backward()
+    view = hidden.tape()
+    assert all(cell != "-" for cell in (r[5] for r in view.rows()))
+    np.testing.assert_allclose(view.shown_grad(hidden._node), np.linalg.norm([2.0, 2.0]))

@@ -13,7 +13,9 @@ shows as ``#k``; a leaf shows by name: a parameter's name from ``named_parameter
 when you pass ``names=model``, any name you give in a dict, else ``x0, x1 ...`` for
 leaves that require grad and ``c0, c1 ...`` for those that don't (a Python number
 shows as its value).  After a backward, ``|grad|`` is the L2 norm of ``dL/dout`` that
-flowed through the entry (``Node.grad``); before it, ``-``.
+flowed through the entry (``Node.grad``); before it, ``-``.  Only the gradients of the
+last backward that went through this tape's output are shown: an entry shared with
+another loss, whose ``Node.grad`` now holds that loss's gradient, shows ``-``.
 """
 from __future__ import annotations
 
@@ -134,13 +136,24 @@ class TapeView:
             return None
         return float(np.sqrt(np.sum(np.square(node.grad, dtype=np.float64))))
 
+    @property
+    def _pass(self) -> int:
+        """The backward this view shows: the last one that reached the output itself."""
+        return self.output._node.grad_pass if self.output._node is not None else 0
+
+    def shown_grad(self, node: Node) -> Optional[float]:
+        """:meth:`grad_norm` if ``node.grad`` is from the backward this view shows, else None."""
+        if not self._pass or node.grad_pass != self._pass:
+            return None
+        return self.grad_norm(node)
+
     # -- the table --------------------------------------------------------
     def rows(self) -> list[tuple[str, str, str, str, str, str]]:
         """The table's cells, one tuple per entry: (#, op, inputs, output, dtype, |grad|)."""
         out = []
         for i, node in enumerate(self.entries):
             ins = ", ".join(self._input_cell(t) for t in node.inputs)
-            g = self.grad_norm(node)
+            g = self.shown_grad(node)
             out.append((str(i), node.op, ins, fmt_shape(node.out_shape), str(node.out_dtype),
                         "-" if g is None else f"{g:.4g}"))
         return out
@@ -170,7 +183,7 @@ class TapeView:
             return "  ".join(parts).rstrip()
 
         lines = [line(header)] + [line(r) for r in body]
-        done = any(n.grad is not None for n in self.entries)
+        done = bool(self._pass)
         n, k = len(body), len(self.leaves)
         lines.append(f"{n} entr{'y' if n == 1 else 'ies'}, {k} lea{'f' if k == 1 else 'ves'}"
                      + ("; |grad| = norm of dL/dout from the last backward" if done

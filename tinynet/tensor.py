@@ -135,6 +135,7 @@ class enable_grad(_NoArgGradMode):
 # tickets than the entry itself: replaying entries by *descending* ticket is a
 # valid reverse topological order, with no recursion needed.
 _tickets = itertools.count()
+_backward_passes = itertools.count(1)  # numbers each backward(), for Node.grad_pass
 
 BackwardFn = Callable[[np.ndarray], Sequence[Optional[np.ndarray]]]
 
@@ -151,10 +152,12 @@ class Node:
         versions: each input's (and the output's) version when recorded, to catch
             in-place changes to saved data.
         grad: the gradient dL/dout that flowed through this entry in the last backward.
+        grad_pass: the number of that backward, so that a tape shows only the gradients
+            of the backward that went through its own output.
     """
 
     __slots__ = ("seq", "op", "inputs", "backward", "vboxes", "versions", "grad",
-                 "out_shape", "out_dtype", "retained", "__weakref__")
+                 "grad_pass", "out_shape", "out_dtype", "retained", "__weakref__")
 
     def __init__(self, op: str, inputs: tuple["Tensor", ...], backward: BackwardFn,
                  out: "Tensor") -> None:
@@ -167,6 +170,7 @@ class Node:
         self.vboxes.append(out._vbox)
         self.versions = [b[0] for b in self.vboxes]
         self.grad: Optional[np.ndarray] = None
+        self.grad_pass = 0
         self.out_shape = out.data.shape
         self.out_dtype = out.data.dtype
         self.retained: Optional[weakref.ref] = None
@@ -502,6 +506,7 @@ class Tensor:
             return f"entry #{order.index(node)} '{node.op}' (numbered as in .tape())"
 
         pending: dict[int, np.ndarray] = {id(self._node): g}
+        this_pass = next(_backward_passes)
         for node in reversed(order):
             g = pending.pop(id(node), None)
             if g is None:  # no gradient reaches this entry (all paths returned None)
@@ -518,7 +523,7 @@ class Tensor:
                         f"modified in place after the op recorded it (version {v} -> {box[0]}), "
                         f"so the gradient could be wrong (tinynet checks every input and the "
                         f"output, not only what the op saved); make a copy instead of changing it")
-            node.grad = g
+            node.grad, node.grad_pass = g, this_pass
             kept = node.retained() if node.retained is not None else None
             if kept is not None:  # retain_grad(): accumulate like a leaf (in its dtype)
                 _accumulate(kept, g)

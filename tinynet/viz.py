@@ -55,7 +55,7 @@ def tape_to_dot(view: TapeView, title: str = "tape") -> str:
     last = len(view) - 1
     for i, node in enumerate(view):
         text = f"#{i} {node.op}\n{fmt_shape(node.out_shape)} {node.out_dtype}"
-        g = view.grad_norm(node)
+        g = view.shown_grad(node)
         if g is not None:
             text += f"\n|grad| {g:.4g}"
         style = "shape=box" + (', style="bold,filled", fillcolor="#fce5cd"' if i == last else "")
