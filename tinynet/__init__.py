@@ -3,19 +3,20 @@ from ._malloc import tune_malloc as _tune_malloc
 
 _tune_malloc()  # see tinynet/_malloc.py: big training buffers are reused, not re-faulted
 from .tensor import (Tensor, no_grad, enable_grad, is_grad_enabled, set_grad_enabled)
+inference_mode = no_grad  # PyTorch's faster no_grad; here the same thing
 from .random import manual_seed, get_rng_state, set_rng_state
 from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, arange,
-                       rand, randn, empty)
+                       rand, randn, empty, from_numpy, randperm, linspace)
 from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
                               minimum, clip, clamp, reciprocal, rsqrt, sign, sin, cos, log1p,
-                              expm1, masked_fill, isnan, isinf, isfinite)
+                              expm1, masked_fill, where, isnan, isinf, isfinite)
 from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, prod,
                          cumsum, all, any, logsumexp, softmax, log_softmax)
 from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
                         expand, cat, stack, pad, flip, narrow, split, chunk, unbind, gather,
                         index_select)
 from .ops.aliases import (add, sub, mul, div, pow, neg, square, matmul, mm, eq, ne, lt, le,
-                          gt, ge, t, numel, clone)
+                          gt, ge, t, numel, clone, equal, allclose)
 from .gradcheck import gradcheck
 from .serialization import save, load, CheckpointError
 from . import nn, optim, data
@@ -23,5 +24,13 @@ from . import nn, optim, data
 float32 = "float32"
 float64 = "float64"
 int64 = "int64"
+# PyTorch's other dtype names (numpy dtype names, as above)
+float16 = half = "float16"
+float = float32
+double = float64
+int32 = int = "int32"
+long = int64
+uint8 = "uint8"
+bool = "bool"
 
 __version__ = "0.1.0"

@@ -103,3 +103,30 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     if dt.kind != "f":
         raise TypeError(f"randn: dtype must be floating point, got {dt}")
     return _filled(_random.generator().standard_normal(_shape(size), dtype=dt), requires_grad)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing ``ndarray``'s memory and dtype (changes to one show in the other)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    if ndarray.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: cannot make a tensor from an array of dtype "
+                        f"{ndarray.dtype}; pass numbers")
+    return _filled(ndarray, False)
+
+
+def randperm(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1 (int64) from tinynet's seeded generator."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    return _filled(_random.generator().permutation(n).astype(_dtype(dtype, np.int64)),
+                   requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (float32 by default;
+    numpy's rounding, so a value may differ from PyTorch's in the last bit)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    return _filled(np.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad)

@@ -170,6 +170,8 @@ def cases() -> Iterator[Case]:
     q.data = q.data + 0.01  # p and q never equal
     yield Case("elementwise", "maximum", "(3,4),(3,4)", lambda: tn.maximum(p, q), [p, q])
     yield Case("elementwise", "minimum", "(3,4),(3,4)", lambda: tn.minimum(p, q), [p, q])
+    yield Case("elementwise", "where", "mask (1,4), (3,4), (4,)",
+               lambda: tn.where(mask, p, q[0]), [p, q])
     c = _distinct(rng, 3, 4)
     yield Case("elementwise", "clip", "(3,4) to [-0.12, 0.13]",
                lambda: tn.clip(c, -0.12, 0.13), [c])

@@ -179,8 +179,13 @@ def _sniff(path: Path) -> None:
     raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: {what}")
 
 
-def load(path: Union[str, os.PathLike]) -> Any:
+def load(path: Union[str, os.PathLike], map_location: Any = None, *,
+         weights_only: Any = None) -> Any:
     """Read a checkpoint written by :func:`save`.
+
+    ``map_location`` (``None`` or ``"cpu"``) and ``weights_only`` are accepted so that
+    PyTorch code runs unchanged: tinynet runs on the CPU, and a checkpoint never holds
+    code, so it is always loaded "weights only".
 
     Arrays and Tensors come back as numpy arrays (same dtype and shape), numpy
     scalars as numpy scalars, tuples as tuples; everything else as saved.  Uses
@@ -190,6 +195,11 @@ def load(path: Union[str, os.PathLike]) -> Any:
     (a ValueError) naming the file if it is truncated, corrupt or not a checkpoint.
     """
     path = _as_path(path, "load")
+    if map_location is not None and str(map_location).split(":")[0] != "cpu":
+        raise ValueError(f"load: map_location={map_location!r} is not supported; tinynet runs "
+                         f"on the CPU only (map_location=None or 'cpu')")
+    if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
+        raise TypeError(f"load: weights_only must be True or False, got {weights_only!r}")
     if not path.exists():
         raise FileNotFoundError(errno.ENOENT, "load: no such checkpoint file", str(path))
     if path.is_dir():

@@ -354,8 +354,10 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> "_Size":
+        """The number of elements (an int, as numpy's ``size``) that can also be called as
+        PyTorch's method: ``x.size()`` is the shape, ``x.size(0)`` one dimension."""
+        return _Size(self.data.size, self.data.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -452,6 +454,12 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec)
 
     __hash__ = object.__hash__  # == is elementwise, so hash by identity
 
@@ -607,6 +615,34 @@ class Tensor:
             raise ValueError(f"copy_: source shape {s.shape} does not fit {self.data.shape}")
         return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"))
 
+    # ``x += y``: in place, as PyTorch (other names for ``x`` see the change, and a
+    # parameter updated by ``p -= lr * p.grad`` in a loop over parameters really changes).
+    # Recording a tensor that requires grad, a leaf is an error (as PyTorch) and a result
+    # of an op gets the out-of-place op instead: the same values and gradients, without
+    # corrupting what the tape saved.
+    def _iop(self, sym: str, other: Any, op: Callable, inplace: Callable,
+             floats: bool = False) -> "Tensor":
+        if _grad_enabled and self.requires_grad and self._node is not None:
+            return op(self, other)
+        if self.data.dtype.kind not in "fc" and (floats or np.result_type(
+                self.data.dtype, other.data if isinstance(other, Tensor) else other).kind in "fc"):
+            raise TypeError(f"x {sym}= y: the result is float and cannot be stored in place in "
+                            f"a tensor of dtype {self.data.dtype} (as in PyTorch); write "
+                            f"x = x {sym} y, or make x float first with x.float()")
+        return inplace(self, other)
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self._iop("+", other, Tensor.__add__, Tensor.add_)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self._iop("-", other, Tensor.__sub__, Tensor.sub_)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self._iop("*", other, Tensor.__mul__, Tensor.mul_)
+
+    def __itruediv__(self, other: Any) -> "Tensor":  # true division: a float even of ints
+        return self._iop("/", other, Tensor.__truediv__, Tensor.div_, floats=True)
+
     def __setitem__(self, idx: Any, value: Any) -> None:
         v = value.data if isinstance(value, Tensor) else value
         self._inplace("__setitem__", lambda d: d.__setitem__(_index(idx), v))
@@ -750,6 +786,49 @@ class Tensor:
 
     def __ne__(self, o: Any) -> "Tensor":  # type: ignore[override]
         return self._compare(o, np.not_equal)
+
+    # logical operators on bool (and integer) tensors: ``~mask``, ``a & b``, ``a | b``, ``a ^ b``
+    def _logical(self, o: Any, fn: Callable, sym: str) -> "Tensor":
+        for v in (self, o):
+            dt = (v.data if isinstance(v, Tensor) else np.asarray(v)).dtype
+            if dt.kind not in "biu":
+                raise TypeError(f"{sym}: only bool and integer tensors, got dtype {dt}; "
+                                f"compare first (x > 0) to get a bool mask")
+        return self._compare(o, fn)
+
+    def __and__(self, o: Any) -> "Tensor":
+        return self._logical(o, np.bitwise_and, "&")
+
+    def __or__(self, o: Any) -> "Tensor":
+        return self._logical(o, np.bitwise_or, "|")
+
+    def __xor__(self, o: Any) -> "Tensor":
+        return self._logical(o, np.bitwise_xor, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> "Tensor":
+        return self._logical(True, lambda d, _: np.invert(d), "~")
+
+
+class _Size(int):
+    """``Tensor.size``: the element count (numpy's meaning, an int) that can also be called
+    as PyTorch's ``size()`` (the shape) or ``size(dim)`` (one dimension)."""
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> "_Size":
+        obj = super().__new__(cls, n)
+        obj._shape = shape
+        return obj
+
+    def __call__(self, dim: Any = None) -> Any:
+        if dim is None:
+            return self._shape
+        n = len(self._shape)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size(): dim must be an int, got {type_name(dim)}")
+        if not -max(n, 1) <= dim < max(n, 1) or n == 0:
+            raise IndexError(f"size(): dim {dim} is out of range for a tensor with {n} dims")
+        return self._shape[dim]
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray) -> None:

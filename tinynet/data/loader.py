@@ -16,10 +16,21 @@ from .. import random as _random
 from ..tensor import Tensor
 from .._names import type_name
 
-__all__ = ["TensorDataset", "DataLoader"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader"]
 
 
-class TensorDataset:
+class Dataset:
+    """Base class of map-style datasets, as PyTorch's: subclass it and define ``__len__``
+    and ``__getitem__`` (returning a tuple of arrays, Tensors or numbers)."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+
+class TensorDataset(Dataset):
     """Arrays (or Tensors) sharing their first dimension; item i is ``(a[i] for a in arrays)``.
 
     ``TensorDataset(images, labels)`` with float32 images (N, 1, 28, 28) and

@@ -6,7 +6,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .loss import CrossEntropyLoss, NLLLoss, MSELoss
 from .module import Module
 from .containers import Sequential, ModuleList
-from . import init
+from . import init, utils
 from .linear import Linear, Identity, Flatten
 from .activation import ReLU, Tanh, Sigmoid, Softmax, LogSoftmax
 from .conv import Conv2d

@@ -195,13 +195,15 @@ Tensor.clamp = clip  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------
-# Casts: PyTorch's x.to(...), x.float(), x.double()
+# Casts: PyTorch's x.to(...), x.float(), x.double(), x.half(), x.long(), x.int(), x.bool()
 # --------------------------------------------------------------------------
 def _cast(x: Tensor, dtype: np.dtype) -> Tensor:
     """``x`` in ``dtype`` (``x`` itself if it already is); differentiable between floats."""
     if x.dtype == dtype:
         return x
     out = x.data.astype(dtype)
+    if np.dtype(dtype).kind not in "fc":  # ints and bools have no gradient (PyTorch: detached)
+        return Tensor(out, dtype=out.dtype)
 
     def backward(g):  # d cast(x)/dx = 1: the gradient is cast back to x's dtype
         return (g.astype(x.dtype),)
@@ -235,6 +237,10 @@ Tensor.to = to  # type: ignore[attr-defined]
 Tensor.float = lambda self: _cast(self, np.dtype(np.float32))  # type: ignore[attr-defined]
 Tensor.double = lambda self: _cast(self, np.dtype(np.float64))  # type: ignore[attr-defined]
 Tensor.cpu = lambda self: self  # type: ignore[attr-defined]
+Tensor.half = lambda self: _cast(self, np.dtype(np.float16))  # type: ignore[attr-defined]
+Tensor.long = lambda self: _cast(self, np.dtype(np.int64))  # type: ignore[attr-defined]
+Tensor.int = lambda self: _cast(self, np.dtype(np.int32))  # type: ignore[attr-defined]
+Tensor.bool = lambda self: _cast(self, np.dtype(np.bool_))  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------
@@ -336,6 +342,32 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     def backward(g):  # d/dx = 1 where x was kept, 0 where value was filled in
         return (unbroadcast(np.where(m, 0, g), x.shape),)
     return record("masked_fill", out, (x,), backward)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """``input`` where the bool ``condition`` is True, else ``other`` (the three broadcast
+    together; ``input`` or ``other`` may be a number)."""
+    c = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if c.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = Tensor(input)  # two numbers: a Python float gives float32, as PyTorch
+    a = Tensor._lift(input, other) if not isinstance(input, Tensor) else input
+    b = Tensor._lift(other, a)
+    x, y = _operands(a, b)
+    try:
+        out = np.where(c, x, y)
+    except ValueError:
+        raise ValueError(f"where: shapes {c.shape} (condition), {a.shape} (input) and "
+                         f"{b.shape} (other) do not broadcast together") from None
+
+    def backward(g):  # d/dinput = 1 where the condition holds, d/dother = 1 elsewhere
+        return (unbroadcast(np.where(c, g, 0), a.shape) if a.requires_grad else None,
+                unbroadcast(np.where(c, 0, g), b.shape) if b.requires_grad else None)
+    return record("where", out, (a, b), backward)
+
+
+Tensor.where = lambda self, condition, other: where(condition, self, other)  # type: ignore
 
 
 # tests for special values: bool tensors, never on the tape

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Optional, Sequence, Union
 import numpy as np
 
 from ..tensor import Tensor, record, tensor_method
+from .elementwise import maximum, minimum
 from .shape import _dim
 
 Axis = Union[None, int, Sequence[int]]
@@ -130,7 +131,10 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
         keepdims: Optional[bool] = None) -> Any:
     """PyTorch's max: ``x.max()`` is the largest value (ties share the gradient equally);
     ``x.max(dim)`` is ``(values, indices)`` along that dim, the gradient going to the index
-    of the first maximum.  For values only over any dims, use :func:`amax`."""
+    of the first maximum.  For values only over any dims, use :func:`amax`.
+    ``max(x, other)`` with a Tensor is the elementwise :func:`maximum`, as in PyTorch."""
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
     d, kd = _one_dim(dim, axis), _keep(keepdim, keepdims)
     if d is None:
         return _extreme(x, None, False, None, None, np.max, "max")
@@ -140,7 +144,10 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
 @tensor_method
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
         keepdims: Optional[bool] = None) -> Any:
-    """PyTorch's min: ``x.min()``, or ``(values, indices) = x.min(dim)``; see :func:`max`."""
+    """PyTorch's min: ``x.min()``, or ``(values, indices) = x.min(dim)``; see :func:`max`.
+    ``min(x, other)`` with a Tensor is the elementwise :func:`minimum`."""
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     d, kd = _one_dim(dim, axis), _keep(keepdim, keepdims)
     if d is None:
         return _extreme(x, None, False, None, None, np.min, "min")

@@ -212,7 +212,8 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    out = np.pad(x.data, widths, mode="constant", constant_values=value)
+    out = np.pad(x.data, widths, mode="constant",
+                 constant_values=0 if value is None else value)  # F.pad's default is None
     inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
 
     def backward(g):  # the padding was constant: only the inner block had a gradient

@@ -4,6 +4,8 @@ from .dropout import dropout, dropout2d
 from .batchnorm import batch_norm
 from .loss import cross_entropy, nll_loss, mse_loss
 from .linear import linear
+from .encoding import one_hot
+from ...ops.shape import pad  # torch.nn.functional.pad is tinynet.pad
 from .activation import relu, tanh, sigmoid, softmax, log_softmax
 from .conv import conv2d
 from .pooling import max_pool2d, avg_pool2d
