@@ -1,6 +1,7 @@
 """PyTorch habits that a literal port (``import tinynet as torch``) relies on.
 
-Each test compares with torch where torch is involved; each failed before its fix (from porting ten typical PyTorch scripts).
+Each test compares with torch where torch is involved; each failed before its fix (found by
+porting ten typical PyTorch scripts).
 """
 import math
 
