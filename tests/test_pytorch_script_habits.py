@@ -328,3 +328,18 @@ def test_functional_pad(torch):
     for args in (((1, 2),), ((1, 0, 2, 1),), ((1, 1), "constant", 7.0), ((0, 1), "constant", None)):
         assert F.pad(tinynet.tensor(a), *args).tolist() == \
             torch.nn.functional.pad(torch.tensor(a), *args).tolist()
+
+
+def test_inplace_operator_onto_a_plain_tensor_keeps_the_gradient_of_what_is_added():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tinynet, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        v = lib.tensor([4.0, 5.0], requires_grad=True)
+        acc = lib.zeros(2)
+        acc += w * 3          # acc does not require grad, w * 3 does
+        acc *= v
+        acc.sum().backward()
+        results.append((np.asarray(w.grad), np.asarray(v.grad)))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs)

@@ -617,12 +617,14 @@ class Tensor:
 
     # ``x += y``: in place, as PyTorch (other names for ``x`` see the change, and a
     # parameter updated by ``p -= lr * p.grad`` in a loop over parameters really changes).
-    # Recording a tensor that requires grad, a leaf is an error (as PyTorch) and a result
-    # of an op gets the out-of-place op instead: the same values and gradients, without
-    # corrupting what the tape saved.
+    # While recording, a leaf that requires grad is an error (as PyTorch), and where the
+    # result needs a gradient (x a result of an op, or y requiring grad) x gets the
+    # out-of-place op instead: the same values and gradients, with nothing saved on the
+    # tape changed and no gradient lost.
     def _iop(self, sym: str, other: Any, op: Callable, inplace: Callable,
              floats: bool = False) -> "Tensor":
-        if _grad_enabled and self.requires_grad and self._node is not None:
+        if _grad_enabled and not (self.requires_grad and self._node is None) and (
+                self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
             return op(self, other)
         if self.data.dtype.kind not in "fc" and (floats or np.result_type(
                 self.data.dtype, other.data if isinstance(other, Tensor) else other).kind in "fc"):
