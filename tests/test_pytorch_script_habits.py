@@ -343,3 +343,18 @@ def test_inplace_operator_onto_a_plain_tensor_keeps_the_gradient_of_what_is_adde
         results.append((np.asarray(w.grad), np.asarray(v.grad)))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs)
+
+
+@pytest.mark.parametrize("write", [
+    lambda acc, w: acc.add_(w), lambda acc, w: acc.sub_(w), lambda acc, w: acc.mul_(w),
+    lambda acc, w: acc.div_(w), lambda acc, w: acc.copy_(w),
+    lambda acc, w: acc.__setitem__(slice(None), w)])
+def test_inplace_method_writing_a_value_that_requires_grad_is_refused(write):
+    # tinynet records no in-place op: the gradient of w would be lost without a word
+    w = tinynet.tensor([1.0, 2.0], requires_grad=True)
+    acc = tinynet.ones(2)
+    with pytest.raises(RuntimeError, match="requires grad, and tinynet does not record"):
+        write(acc, w)
+    np.testing.assert_array_equal(acc.data, [1.0, 1.0])  # untouched
+    with tinynet.no_grad():
+        write(acc, w)  # nothing is recorded there, so nothing is lost

@@ -568,14 +568,20 @@ class Tensor:
         return TapeView(self, names)
 
     # -- in-place ops (allowed only where no gradient can be corrupted) -----
-    def _check_inplace(self, name: str) -> None:
+    def _check_inplace(self, name: str, source: Any = None) -> None:
         if _grad_enabled and self.requires_grad:
             raise RuntimeError(
                 f"{name}: a tensor that requires grad cannot be changed in place while "
                 f"recording; do it inside `with tinynet.no_grad():` (as optimizers do)")
+        if _grad_enabled and isinstance(source, Tensor) and source.requires_grad:
+            # in-place ops are not recorded, so its gradient would be lost without a word
+            raise RuntimeError(
+                f"{name}: the value written in place requires grad, and tinynet does not "
+                f"record in-place ops; write the out-of-place form (e.g. x = x + y)")
 
-    def _inplace(self, name: str, fn: Callable[[np.ndarray], None]) -> "Tensor":
-        self._check_inplace(name)
+    def _inplace(self, name: str, fn: Callable[[np.ndarray], None],
+                 source: Any = None) -> "Tensor":
+        self._check_inplace(name, source)
         if not self.data.flags.writeable:  # numpy would say only "output array is read-only"
             raise RuntimeError(f"{name}: this tensor's memory is read-only (e.g. a view made by "
                                f"expand(), whose elements share memory); change a copy instead")
@@ -586,18 +592,20 @@ class Tensor:
     def add_(self, other: Any, alpha: Number = 1) -> "Tensor":
         o = other.data if isinstance(other, Tensor) else other
         return self._inplace("add_", lambda d: np.add(d, o * alpha if alpha != 1 else o,
-                                                       out=d, casting="unsafe"))
+                                                       out=d, casting="unsafe"), other)
 
     def sub_(self, other: Any, alpha: Number = 1) -> "Tensor":
         return self.add_(other, alpha=-alpha)
 
     def mul_(self, other: Any) -> "Tensor":
         o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("mul_", lambda d: np.multiply(d, o, out=d, casting="unsafe"))
+        return self._inplace("mul_", lambda d: np.multiply(d, o, out=d, casting="unsafe"),
+                             other)
 
     def div_(self, other: Any) -> "Tensor":
         o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("div_", lambda d: np.divide(d, o, out=d, casting="unsafe"))
+        return self._inplace("div_", lambda d: np.divide(d, o, out=d, casting="unsafe"),
+                             other)
 
     def zero_(self) -> "Tensor":
         return self._inplace("zero_", lambda d: d.fill(0))
@@ -613,7 +621,7 @@ class Tensor:
             fits = False
         if not fits:
             raise ValueError(f"copy_: source shape {s.shape} does not fit {self.data.shape}")
-        return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"))
+        return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"), src)
 
     # ``x += y``: in place, as PyTorch (other names for ``x`` see the change, and a
     # parameter updated by ``p -= lr * p.grad`` in a loop over parameters really changes).
@@ -647,7 +655,7 @@ class Tensor:
 
     def __setitem__(self, idx: Any, value: Any) -> None:
         v = value.data if isinstance(value, Tensor) else value
-        self._inplace("__setitem__", lambda d: d.__setitem__(_index(idx), v))
+        self._inplace("__setitem__", lambda d: d.__setitem__(_index(idx), v), value)
 
     # ----------------------------------------------------------------------
     # 4. Arithmetic: each forward beside its backward
