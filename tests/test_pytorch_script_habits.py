@@ -102,6 +102,30 @@ def test_inplace_int_with_float_result_is_an_error_as_torch(torch):
     assert x.tolist() == [3, 6] and x.dtype == np.int64
 
 
+@pytest.mark.parametrize("method, arg", [("add_", 0.5), ("sub_", 0.5), ("mul_", 1.5),
+                                         ("div_", 2), ("div_", 2.0)])
+def test_inplace_methods_refuse_a_float_result_in_an_int_tensor_as_torch(torch, method, arg):
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        getattr(torch.tensor([1, 2]), method)(arg)
+    x = tinynet.tensor([1, 2])
+    with pytest.raises(TypeError, match=f"{method}: the result .* cannot be stored in place"):
+        getattr(x, method)(arg)
+    assert x.tolist() == [1, 2]
+    b = tinynet.tensor([True, False])
+    with pytest.raises(TypeError, match="in a tensor of dtype bool"):
+        b.add_(1)
+
+
+def test_inplace_methods_within_a_kind_still_work():
+    x = tinynet.tensor([1.0, 2.0])  # float32
+    x.add_(np.array([1.0, 1.0]))    # float64 values into float32: same kind, as torch
+    x.mul_(2).sub_(1, alpha=0.5).div_(2)
+    np.testing.assert_allclose(x.data, [1.75, 2.75])
+    i = tinynet.tensor([1, 2])
+    i.add_(3).mul_(2)
+    assert i.tolist() == [8, 10] and i.dtype == np.int64
+
+
 # -- f"{loss:.4f}" ---------------------------------------------------------------------
 def test_format_of_0d_tensor(torch):
     for spec in (".4f", ".2e", "", "8.3f"):

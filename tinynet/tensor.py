@@ -590,22 +590,31 @@ class Tensor:
         return self
 
     def add_(self, other: Any, alpha: Number = 1) -> "Tensor":
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("add_", lambda d: np.add(d, o * alpha if alpha != 1 else o,
-                                                       out=d, casting="unsafe"), other)
+        return self._update("add_", "+", np.add, other, alpha)
 
     def sub_(self, other: Any, alpha: Number = 1) -> "Tensor":
-        return self.add_(other, alpha=-alpha)
+        return self._update("sub_", "-", np.add, other, -alpha)
 
     def mul_(self, other: Any) -> "Tensor":
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("mul_", lambda d: np.multiply(d, o, out=d, casting="unsafe"),
-                             other)
+        return self._update("mul_", "*", np.multiply, other)
 
     def div_(self, other: Any) -> "Tensor":
+        return self._update("div_", "/", np.divide, other)
+
+    def _update(self, name: str, sym: str, ufunc: np.ufunc, other: Any,
+                alpha: Number = 1) -> "Tensor":
+        """self = self (ufunc) alpha * other, in place; the result must fit self's dtype."""
         o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("div_", lambda d: np.divide(d, o, out=d, casting="unsafe"),
-                             other)
+        if alpha != 1:
+            o = o * alpha
+        result = np.result_type(self.data.dtype, o)
+        if ufunc is np.divide and result.kind not in "fc":
+            result = np.dtype(np.float64)  # true division: ints give a float
+        if not np.can_cast(result, self.data.dtype, "same_kind"):  # as torch: no truncating
+            raise TypeError(f"{name}: the result ({result}) cannot be stored in place in a "
+                            f"tensor of dtype {self.data.dtype} (as in PyTorch); write "
+                            f"x = x {sym} y, or convert x first (e.g. x.float())")
+        return self._inplace(name, lambda d: ufunc(d, o, out=d, casting="unsafe"), other)
 
     def zero_(self) -> "Tensor":
         return self._inplace("zero_", lambda d: d.fill(0))
@@ -629,29 +638,23 @@ class Tensor:
     # result needs a gradient (x a result of an op, or y requiring grad) x gets the
     # out-of-place op instead: the same values and gradients, with nothing saved on the
     # tape changed and no gradient lost.
-    def _iop(self, sym: str, other: Any, op: Callable, inplace: Callable,
-             floats: bool = False) -> "Tensor":
+    def _iop(self, other: Any, op: Callable, inplace: Callable) -> "Tensor":
         if _grad_enabled and not (self.requires_grad and self._node is None) and (
                 self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
             return op(self, other)
-        if self.data.dtype.kind not in "fc" and (floats or np.result_type(
-                self.data.dtype, other.data if isinstance(other, Tensor) else other).kind in "fc"):
-            raise TypeError(f"x {sym}= y: the result is float and cannot be stored in place in "
-                            f"a tensor of dtype {self.data.dtype} (as in PyTorch); write "
-                            f"x = x {sym} y, or make x float first with x.float()")
         return inplace(self, other)
 
     def __iadd__(self, other: Any) -> "Tensor":
-        return self._iop("+", other, Tensor.__add__, Tensor.add_)
+        return self._iop(other, Tensor.__add__, Tensor.add_)
 
     def __isub__(self, other: Any) -> "Tensor":
-        return self._iop("-", other, Tensor.__sub__, Tensor.sub_)
+        return self._iop(other, Tensor.__sub__, Tensor.sub_)
 
     def __imul__(self, other: Any) -> "Tensor":
-        return self._iop("*", other, Tensor.__mul__, Tensor.mul_)
+        return self._iop(other, Tensor.__mul__, Tensor.mul_)
 
     def __itruediv__(self, other: Any) -> "Tensor":  # true division: a float even of ints
-        return self._iop("/", other, Tensor.__truediv__, Tensor.div_, floats=True)
+        return self._iop(other, Tensor.__truediv__, Tensor.div_)
 
     def __setitem__(self, idx: Any, value: Any) -> None:
         v = value.data if isinstance(value, Tensor) else value
