@@ -115,8 +115,7 @@ def worker(name: str, c1: int, c2: int, steps: int, threads: int | None) -> None
     """Build one contender, then time ``steps`` steps per line 'run' read from stdin."""
     library, channels_last, tuned = CONTENDERS[name]
     if tuned and library == "torch":
-        from tinynet._malloc import tune_malloc  # (this imports tinynet, which tunes too)
-        tune_malloc()
+        import tinynet  # noqa: F401  (on import, tinynet applies its malloc settings)
     if threads is not None:
         limit_threads(threads)
     rng = np.random.default_rng(0)
@@ -191,15 +190,6 @@ def limit_threads(n: int) -> None:
         torch.set_num_threads(n)
     except ImportError:
         pass
-
-
-def blas_threads() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "?"
-    return ",".join(str(i["num_threads"]) for i in threadpool_info()
-                    if i["user_api"] == "blas" and "numpy" in i["filepath"]) or "?"
 
 
 def peak_rss_mb(c1: int, c2: int, steps: int, threads: int | None = None) -> float:

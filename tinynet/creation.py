@@ -7,6 +7,7 @@ import numpy as np
 
 from . import random as _random
 from .tensor import Tensor
+from ._names import type_name
 
 Size = Union[int, Sequence[int]]
 
@@ -108,7 +109,7 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing ``ndarray``'s memory and dtype (changes to one show in the other)."""
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type_name(ndarray)}")
     if ndarray.dtype.kind not in "biufc":
         raise TypeError(f"from_numpy: cannot make a tensor from an array of dtype "
                         f"{ndarray.dtype}; pass numbers")

@@ -27,7 +27,7 @@ shapes and order as PyTorch, so weights can be copied across key for key.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 
 import numpy as np
 
@@ -334,9 +334,7 @@ class Module:
         tinynet runs on the CPU only, so ``"cpu"`` is accepted and any other device is an
         error; a float dtype (``"float32"``, ``np.float64``, ...) casts like ``float()``.
         """
-        return self._to(f"{self._get_name()}.to", args, kwargs)
-
-    def _to(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> "Module":
+        name = f"{self._get_name()}.to"
         for dtype in _to_dtypes(name, args, kwargs, {"device", "dtype", "non_blocking"}):
             if dtype.kind != "f" or dtype.itemsize not in (4, 8):
                 raise ValueError(f"{name}: dtype must be float32 or float64, got {dtype}")
@@ -347,20 +345,18 @@ class Module:
         """A layer's ``device=`` and ``dtype=`` arguments, as in PyTorch: the device
         must be the CPU, and the dtype (float32 by default) float32 or float64."""
         name = self._get_name()
-        try:
-            not_cpu = bool(_to_dtypes(name, (), {"device": device}, {"device"}))
-        except ValueError:  # e.g. "cuda"
-            not_cpu = True
-        if not_cpu:
+        if device is not None and str(device).split(":")[0] != "cpu":  # str or torch.device
             raise ValueError(f"{name}: device must be 'cpu' (tinynet runs on the CPU only), "
                              f"got {device!r}")
+        if dtype is None:
+            return
         try:
             dtypes = _to_dtypes(name, (), {"dtype": dtype}, {"dtype"})
-        except ValueError:  # e.g. dtype="foo": not about the CPU, as _to_dtypes would say
+        except ValueError:  # not a dtype at all (e.g. "foo", torch.bfloat16)
             dtypes = []
-        if dtype is not None and (not dtypes or dtypes[0] not in (np.float32, np.float64)):
+        if len(dtypes) != 1 or dtypes[0] not in (np.float32, np.float64):
             raise ValueError(f"{name}: dtype must be float32 or float64, got {dtype!r}")
-        self._to(name, dtypes, {})
+        self._cast(dtypes[0].type)
 
     def cpu(self) -> "Module":
         """The model itself: tinynet's arrays are always in main memory."""

@@ -6,13 +6,13 @@ parameter's ``.grad`` (a numpy array) in place; nothing is recorded on the tape.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Iterable, Union
 
 import numpy as np
 
 from ..tensor import Tensor
 from .._names import type_name
+from ..optim.optimizer import check_number
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -31,8 +31,7 @@ def _grads(parameters: Union[Tensor, Iterable[Tensor]], fn: str) -> list[np.ndar
 
 
 def _number(fn: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{fn}: {name} must be a number, got {type_name(value)}")
+    check_number(fn, name, value, low=-math.inf)  # any real number; NaN is refused
     return float(value)
 
 

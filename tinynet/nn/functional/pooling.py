@@ -205,6 +205,10 @@ def check_unsupported(op: str, padding: object, dilation: object = 1, ceil_mode:
                       divisor_override: object = None) -> None:
     """PyTorch's other pooling arguments: accepted where they change nothing, else a
     ValueError naming the argument (tinynet computes only the default form)."""
+    if (type(dilation) is int and dilation == 1 and ceil_mode is False
+            and return_indices is False and count_include_pad is True
+            and divisor_override is None):
+        return  # every call of the training step: the defaults need no parsing
     if pair(dilation, "dilation", 1, op) != (1, 1):
         raise ValueError(f"{op}: dilation={dilation!r} is not supported; tinynet pools "
                          f"windows of adjacent pixels only (dilation=1)")
