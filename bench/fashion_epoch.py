@@ -54,7 +54,7 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         model.eval()
         with tinynet.no_grad():
-            correct = sum(int((model(tinynet.tensor(xt[i:i + 1000])).data.argmax(1)
+            correct = sum(int((model(tinynet.tensor(xt[i:i + 1000])).array.argmax(1)
                                == yt[i:i + 1000]).sum()) for i in range(0, len(yt), 1000))
         print(f"epoch {epoch}: {seconds:.1f} s for {len(train):,} images "
               f"({len(train) / seconds:,.0f} images/s); test accuracy {correct / len(yt):.2%}")

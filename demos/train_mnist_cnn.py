@@ -48,7 +48,7 @@ for epoch in range(1, EPOCHS + 1):
         loss.backward()                              # replay the tape: every p.grad
         optimizer.step()                             # p -= lr * (Adam's step)
         total += loss.item() * len(labels)
-        correct += int((logits.data.argmax(1) == labels.data).sum())
+        correct += int((logits.array.argmax(1) == labels.array).sum())
         seen += len(labels)
 
     model.eval()                                     # dropout off
@@ -57,7 +57,7 @@ for epoch in range(1, EPOCHS + 1):
         for images, labels in test_loader:
             logits = model(images)
             test_loss += loss_fn(logits, labels).item() * len(labels)
-            test_correct += int((logits.data.argmax(1) == labels.data).sum())
+            test_correct += int((logits.array.argmax(1) == labels.array).sum())
     n = len(test_labels)
     print(f"epoch {epoch}: train loss {total / seen:.4f} acc {correct / seen:.2%} | "
           f"test loss {test_loss / n:.4f} acc {test_correct / n:.2%} | "

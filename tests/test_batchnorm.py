@@ -33,10 +33,10 @@ def test_training_values_and_running_stats(shape):
     out = F.batch_norm(_t(x), rm, rv, _t(w), _t(b), training=True, momentum=0.2)
     axes = (0,) + tuple(range(2, len(shape)))
     mean, var = x.mean(axes), x.var(axes)           # biased variance for normalising
-    np.testing.assert_allclose(out.data, _ref(x, mean, var, w, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, _ref(x, mean, var, w, b), rtol=1e-12, atol=1e-12)
     m = x.size // c
-    np.testing.assert_allclose(rm.data, 0.8 * rm0 + 0.2 * mean, rtol=1e-13)
-    np.testing.assert_allclose(rv.data, 0.8 * rv0 + 0.2 * var * m / (m - 1), rtol=1e-13)
+    np.testing.assert_allclose(rm.array, 0.8 * rm0 + 0.2 * mean, rtol=1e-13)
+    np.testing.assert_allclose(rv.array, 0.8 * rv0 + 0.2 * var * m / (m - 1), rtol=1e-13)
 
 
 def test_eval_uses_running_stats():
@@ -45,12 +45,12 @@ def test_eval_uses_running_stats():
     w, b = _rand(4, 3), _rand(4, 4)
     rm, rv = _t(rm0), _t(rv0)
     out = F.batch_norm(_t(x), rm, rv, _t(w), _t(b), training=False, eps=1e-3)
-    np.testing.assert_allclose(out.data, _ref(x, rm0, rv0, w, b, 1e-3), rtol=1e-12)
-    np.testing.assert_array_equal(rm.data, rm0)     # not updated in evaluation
-    np.testing.assert_array_equal(rv.data, rv0)
+    np.testing.assert_allclose(out.array, _ref(x, rm0, rv0, w, b, 1e-3), rtol=1e-12)
+    np.testing.assert_array_equal(rm.array, rm0)     # not updated in evaluation
+    np.testing.assert_array_equal(rv.array, rv0)
     # without weight and bias: gamma = 1, beta = 0
     out = F.batch_norm(_t(x), rm, rv)
-    np.testing.assert_allclose(out.data, _ref(x, rm0, rv0, np.ones(4), np.zeros(4)), rtol=1e-12)
+    np.testing.assert_allclose(out.array, _ref(x, rm0, rv0, np.ones(4), np.zeros(4)), rtol=1e-12)
 
 
 def test_one_tape_entry_and_float32():
@@ -111,8 +111,8 @@ def test_module_state_and_repr():
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
                                      "num_batches_tracked"]
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
-    np.testing.assert_array_equal(bn.weight.data, 1)
-    np.testing.assert_array_equal(bn.bias.data, 0)
+    np.testing.assert_array_equal(bn.weight.array, 1)
+    np.testing.assert_array_equal(bn.bias.array, 0)
     assert bn.num_batches_tracked.dtype == np.int64 and bn.num_batches_tracked.item() == 0
     assert repr(bn) == ("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, "
                         "track_running_stats=True)")
@@ -122,12 +122,12 @@ def test_module_state_and_repr():
     nb = nn.BatchNorm1d(3, bias=False)
     assert list(nb.state_dict()) == ["weight", "running_mean", "running_var",
                                      "num_batches_tracked"]
-    bn.running_mean.data[:] = 5
-    bn.num_batches_tracked.data[...] = 3
-    bn.weight.data[:] = 2
+    bn.running_mean.array[:] = 5
+    bn.num_batches_tracked.array[...] = 3
+    bn.weight.array[:] = 2
     bn.reset_parameters()
-    np.testing.assert_array_equal(bn.running_mean.data, 0)
-    np.testing.assert_array_equal(bn.weight.data, 1)
+    np.testing.assert_array_equal(bn.running_mean.array, 0)
+    np.testing.assert_array_equal(bn.weight.array, 1)
     assert bn.num_batches_tracked.item() == 0
 
 
@@ -137,14 +137,14 @@ def test_module_training_then_eval():
     for x in xs:
         bn(_t(x))
     assert bn.num_batches_tracked.item() == 3
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([x.mean(0) for x in xs], 0),
+    np.testing.assert_allclose(bn.running_mean.array, np.mean([x.mean(0) for x in xs], 0),
                                rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data,
+    np.testing.assert_allclose(bn.running_var.array,
                                np.mean([x.var(0, ddof=1) for x in xs], 0), rtol=1e-12)
     bn.eval()
     x = _rand((2, 3), 9)
-    np.testing.assert_allclose(bn(_t(x)).data, _ref(x, bn.running_mean.data,
-                                                     bn.running_var.data, np.ones(3),
+    np.testing.assert_allclose(bn(_t(x)).array, _ref(x, bn.running_mean.array,
+                                                     bn.running_var.array, np.ones(3),
                                                      np.zeros(3)), rtol=1e-12)
     assert bn.num_batches_tracked.item() == 3        # evaluation does not count
     bn(_t(_rand((1, 3), 1)))                         # a single example is fine in eval
@@ -185,7 +185,7 @@ def test_vs_torch(kind, shape, momentum, track):
     ref = {"1d": torch.nn.BatchNorm1d, "2d": torch.nn.BatchNorm2d}[kind](
         5, momentum=momentum, track_running_stats=track).double()
     w, b = _rand(5, 100), _rand(5, 101)
-    ours.weight.data[:], ours.bias.data[:] = w, b
+    ours.weight.array[:], ours.bias.array[:] = w, b
     with torch.no_grad():
         ref.weight.copy_(torch.tensor(w))
         ref.bias.copy_(torch.tensor(b))
@@ -199,7 +199,7 @@ def test_vs_torch(kind, shape, momentum, track):
         ours.zero_grad()
         ref.zero_grad()
         out, rout = ours(xt), ref(xr)
-        np.testing.assert_allclose(out.data, rout.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out.array, rout.detach().numpy(), rtol=1e-10, atol=1e-12)
         out.backward(g)
         rout.backward(torch.tensor(g))
         np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-9, atol=1e-12)
@@ -211,9 +211,9 @@ def test_vs_torch(kind, shape, momentum, track):
     for seed in range(1, 4):
         step(seed, True)
     if track:
-        np.testing.assert_allclose(ours.running_mean.data, ref.running_mean.numpy(),
+        np.testing.assert_allclose(ours.running_mean.array, ref.running_mean.numpy(),
                                    rtol=1e-12)
-        np.testing.assert_allclose(ours.running_var.data, ref.running_var.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.running_var.array, ref.running_var.numpy(), rtol=1e-12)
         assert ours.num_batches_tracked.item() == ref.num_batches_tracked.item() == 3
     step(7, False)                                   # evaluation mode
     # the state dicts line up key for key and load into each other
@@ -245,12 +245,12 @@ def test_small_network_with_batchnorm_and_dropout_trains():
         losses.append(loss.item())
         with tinynet.no_grad():
             for p in model.parameters():
-                p.data -= 0.2 * p.grad
+                p.array -= 0.2 * p.grad
                 p._bump_version()
     assert losses[-1] < 0.5 * losses[0]
     model.eval()
     with tinynet.no_grad():
-        acc = np.mean(model(xt).data.argmax(1) == y)
+        acc = np.mean(model(xt).array.argmax(1) == y)
     assert acc > 0.95
 
 

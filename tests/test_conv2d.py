@@ -22,7 +22,7 @@ def test_quiz_3x3_input_2x2_kernel_is_cross_correlation():
     W = np.array([[2.0, -1.0], [3.0, 5.0]])         # W11=2 W12=-1 W21=3 W22=5
     (X11, X12, X13), (X21, X22, X23), (X31, X32, X33) = X
     (W11, W12), (W21, W22) = W
-    O = conv2d(_t(X[None, None]), _t(W[None, None]), stride=1).data[0, 0]
+    O = conv2d(_t(X[None, None]), _t(W[None, None]), stride=1).array[0, 0]
     assert O.shape == (2, 2)
     assert O[0, 0] == X11 * W11 + X12 * W12 + X21 * W21 + X22 * W22   # O11 = 2-2+12+25 = 37
     assert O[0, 1] == X12 * W11 + X13 * W12 + X22 * W21 + X23 * W22   # O12
@@ -30,7 +30,7 @@ def test_quiz_3x3_input_2x2_kernel_is_cross_correlation():
     assert O[1, 1] == X22 * W11 + X23 * W12 + X32 * W21 + X33 * W22   # O22
     np.testing.assert_array_equal(O, [[37.0, 46.0], [64.0, 73.0]])
     # true convolution flips the kernel: O11 would be X11W22 + X12W21 + X21W12 + X22W11
-    flipped = conv2d(_t(X[None, None]), _t(W[::-1, ::-1].copy()[None, None])).data[0, 0]
+    flipped = conv2d(_t(X[None, None]), _t(W[::-1, ::-1].copy()[None, None])).array[0, 0]
     assert flipped[0, 0] == X11 * W22 + X12 * W21 + X21 * W12 + X22 * W11
     assert not np.allclose(O, flipped)
 
@@ -46,7 +46,7 @@ def test_quiz_3x3_input_2x2_kernel_is_cross_correlation():
 def test_forward_matches_naive(N, C, H, W, F, HH, WW):
     x, w, b = _rand((N, C, H, W), 0), _rand((F, C, HH, WW), 1), _rand(F, 2)
     out = conv2d(_t(x), _t(w), _t(b))
-    np.testing.assert_allclose(out.data, conv2d_naive(x, w, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, conv2d_naive(x, w, b), rtol=1e-12, atol=1e-12)
 
 
 OPTIONS = [(s, p, d, g) for s in [1, 2, 3, (3, 1)] for p in [0, 1, (0, 2), "same", "valid"]
@@ -60,7 +60,7 @@ def test_forward_options_match_naive(stride, padding, dilation, groups):
     out = conv2d(_t(x), _t(w), _t(b), stride, padding, dilation, groups)
     ref = conv2d_naive(x, w, b, stride, padding, dilation, groups)
     assert out.shape == ref.shape
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref, rtol=1e-12, atol=1e-12)
 
 
 def test_same_padding_keeps_the_size_even_kernel():
@@ -68,9 +68,9 @@ def test_same_padding_keeps_the_size_even_kernel():
     x, w = _rand((1, 2, 5, 6), 6), _rand((3, 2, 2, 4), 7)
     out = conv2d(_t(x), _t(w), padding="same")
     assert out.shape == (1, 3, 5, 6)
-    np.testing.assert_allclose(out.data, conv2d_naive(x, w, padding="same"), atol=1e-12)
+    np.testing.assert_allclose(out.array, conv2d_naive(x, w, padding="same"), atol=1e-12)
     x_bottom_right = np.pad(x, ((0, 0), (0, 0), (0, 1), (1, 2)))
-    np.testing.assert_allclose(out.data, conv2d_naive(x_bottom_right, w), atol=1e-12)
+    np.testing.assert_allclose(out.array, conv2d_naive(x_bottom_right, w), atol=1e-12)
 
 
 def test_unbatched_input_and_no_bias():
@@ -78,7 +78,7 @@ def test_unbatched_input_and_no_bias():
     xt = _t(x, requires_grad=True)
     out = conv2d(xt, _t(w), padding=1)
     assert out.shape == (2, 6, 5)
-    np.testing.assert_allclose(out.data, conv2d_naive(x[None], w, padding=1)[0], atol=1e-12)
+    np.testing.assert_allclose(out.array, conv2d_naive(x[None], w, padding=1)[0], atol=1e-12)
     out.sum().backward()
     assert xt.grad.shape == (3, 6, 5)
 
@@ -92,7 +92,7 @@ def test_float32_stays_float32_and_one_tape_entry():
     assert out.grad_fn.op == "conv2d" and out.grad_fn.inputs == (x, w, b)
     out.backward(np.ones(out.shape, np.float32))
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
-    np.testing.assert_allclose(out.data, conv2d_naive(x.data, w.data, b.data, padding=1),
+    np.testing.assert_allclose(out.array, conv2d_naive(x.array, w.array, b.array, padding=1),
                                rtol=1e-5, atol=1e-5)
 
 
@@ -171,7 +171,7 @@ def test_matches_torch(xs, ws, stride, padding, dilation, groups, bias, input_gr
     needs = [input_grad] + [True] * (len(arrays) - 1)
     out = _compare_with_torch(torch, arrays, needs, stride=stride, padding=padding,
                               dilation=dilation, groups=groups)
-    assert out.data.flags.c_contiguous
+    assert out.array.flags.c_contiguous
 
 
 def _compare_with_torch(torch, arrays, needs, **kwargs):
@@ -181,7 +181,7 @@ def _compare_with_torch(torch, arrays, needs, **kwargs):
     th = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
     out = conv2d(*tn, **kwargs)
     ref = torch.nn.functional.conv2d(*th, **kwargs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
     g = _rand(out.shape, 33)
     out.backward(g)
     ref.backward(torch.tensor(g))
@@ -242,6 +242,6 @@ def test_type_errors():
     with pytest.raises(TypeError, match="input must be a Tensor"):
         conv2d(X4, w)
     with pytest.raises(TypeError, match="dtype"):
-        conv2d(x, _t(w.data, dtype=np.float32))
+        conv2d(x, _t(w.array, dtype=np.float32))
     with pytest.raises(TypeError, match="floating-point"):
         conv2d(tinynet.tensor(np.ones((1, 4, 6, 6), dtype=np.int64)), w)

@@ -477,8 +477,8 @@ def test_batches_in_order():
     assert [b[0].shape for b in batches] == [(4, 3), (4, 3), (2, 3)]
     assert all(isinstance(t, tinynet.Tensor) and not t.requires_grad for b in batches for t in b)
     assert batches[0][0].dtype == np.float32 and batches[0][1].dtype == np.int64
-    np.testing.assert_array_equal(np.concatenate([b[0].data for b in batches]), x)
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
+    np.testing.assert_array_equal(np.concatenate([b[0].array for b in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1].array for b in batches]), y)
 
 
 def test_drop_last():
@@ -492,7 +492,7 @@ def test_drop_last():
 
 
 def _order(loader):
-    return np.concatenate([b[1].data for b in loader]) // 10
+    return np.concatenate([b[1].array for b in loader]) // 10
 
 
 def test_shuffle_reproducible_and_redrawn():
@@ -509,7 +509,7 @@ def test_shuffle_reproducible_and_redrawn():
     assert not np.array_equal(_order(loader), first)
     # rows stay paired with their labels
     for xb, yb in loader:
-        np.testing.assert_array_equal(xb.data[:, 0], yb.data // 10 * 3)
+        np.testing.assert_array_equal(xb.array[:, 0], yb.array // 10 * 3)
 
 
 def test_loader_over_mnist_gives_normalised_images():
@@ -518,9 +518,9 @@ def test_loader_over_mnist_gives_normalised_images():
     images, labels = next(iter(loader))
     assert images.shape == (64, 1, 28, 28) and images.dtype == np.float32
     assert labels.shape == (64,) and labels.dtype == np.int64
-    np.testing.assert_allclose(images.data, (test.data[:64, None] / 255 - 0.1307) / 0.3081,
+    np.testing.assert_allclose(images.array, (test.data[:64, None] / 255 - 0.1307) / 0.3081,
                                rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(labels.data, test.targets[:64])
+    np.testing.assert_array_equal(labels.array, test.targets[:64])
     assert len(loader) == 16
 
 
@@ -535,9 +535,9 @@ def test_generic_dataset_slow_path_matches():
             return x[i], int(y[i])
 
     tinynet.manual_seed(3)
-    slow = [tuple(t.data for t in b) for b in DataLoader(Pairs(), batch_size=3, shuffle=True)]
+    slow = [tuple(t.array for t in b) for b in DataLoader(Pairs(), batch_size=3, shuffle=True)]
     tinynet.manual_seed(3)
-    fast = [tuple(t.data for t in b) for b in DataLoader(TensorDataset(x, y), 3, shuffle=True)]
+    fast = [tuple(t.array for t in b) for b in DataLoader(TensorDataset(x, y), 3, shuffle=True)]
     assert len(slow) == len(fast) == 3
     for (xs, ys), (xf, yf) in zip(slow, fast):
         np.testing.assert_array_equal(xs, xf)

@@ -19,7 +19,7 @@ def _ones(*shape, dtype=np.float32, requires_grad=False):
 def test_zero_fraction_and_mean_over_a_million(p):
     tinynet.manual_seed(0)
     n = 10 ** 6
-    out = F.dropout(_ones(1000, 1000), p).data
+    out = F.dropout(_ones(1000, 1000), p).array
     frac = np.mean(out == 0)
     assert abs(frac - p) < 4 * np.sqrt(p * (1 - p) / n)
     # inverted dropout keeps the mean: each output is 0 or 1/(1-p), with E = 1,
@@ -34,8 +34,8 @@ def test_vanilla_form_matches_the_quiz():
     y = tinynet.tensor(rng.standard_normal((500, 400)), requires_grad=True)
     tinynet.manual_seed(1)
     h = F.dropout(y, p, training=True, inverted=False)
-    d = (h.data != 0).astype(np.float64)           # the Bernoulli(keep) mask D
-    np.testing.assert_array_equal(h.data, d * y.data)   # H = D ⊙ Y, no rescaling
+    d = (h.array != 0).astype(np.float64)           # the Bernoulli(keep) mask D
+    np.testing.assert_array_equal(h.array, d * y.array)   # H = D ⊙ Y, no rescaling
     assert abs(d.mean() - (1 - p)) < 4 * np.sqrt(p * (1 - p) / d.size)
     g = rng.standard_normal(h.shape)
     h.backward(g)
@@ -43,12 +43,12 @@ def test_vanilla_form_matches_the_quiz():
     # evaluation: H = (1 - p) Y, gradient (1 - p) dL/dH
     y.grad = None
     h = F.dropout(y, p, training=False, inverted=False)
-    np.testing.assert_allclose(h.data, 0.7 * y.data, rtol=1e-15)
+    np.testing.assert_allclose(h.array, 0.7 * y.array, rtol=1e-15)
     h.backward(g)
     np.testing.assert_allclose(y.grad, 0.7 * g, rtol=1e-15)
     # the vanilla module does the same
     m = nn.Dropout(p, inverted=False).eval()
-    np.testing.assert_allclose(m(y).data, 0.7 * y.data, rtol=1e-15)
+    np.testing.assert_allclose(m(y).array, 0.7 * y.array, rtol=1e-15)
 
 
 # ---------------------------------------------------------------- backward / tape
@@ -60,7 +60,7 @@ def test_backward_is_the_scaled_mask_exactly(dtype):
     out = F.dropout(x, p)
     assert out.dtype == dtype
     assert out.grad_fn.op == "dropout" and out.grad_fn.inputs == (x,)
-    mask = out.data  # x is all ones, so the output is the scaled mask itself
+    mask = out.array  # x is all ones, so the output is the scaled mask itself
     assert set(np.unique(mask)) == {dtype(0), dtype(1 / (1 - p))}
     g = np.random.default_rng(0).standard_normal(x.shape).astype(dtype)
     out.backward(g)
@@ -100,34 +100,34 @@ def test_eval_is_the_identity():
 def test_eval_draws_no_random_numbers():
     tinynet.manual_seed(0)
     F.dropout(_ones(10), 0.5, training=False)
-    a = tinynet.rand(3).data
+    a = tinynet.rand(3).array
     tinynet.manual_seed(0)
-    np.testing.assert_array_equal(a, tinynet.rand(3).data)
+    np.testing.assert_array_equal(a, tinynet.rand(3).array)
 
 
 def test_p_zero_and_p_one():
     x = tinynet.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
     assert F.dropout(x, 0.0) is x                  # nothing dropped
     out = F.dropout(x, 1.0)                         # everything dropped, no 0/0
-    np.testing.assert_array_equal(out.data, np.zeros((2, 3)))
+    np.testing.assert_array_equal(out.array, np.zeros((2, 3)))
     out.backward(np.ones((2, 3)))
     np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
-    assert np.all(np.isfinite(F.dropout2d(_ones(2, 3, 2, 2), 1.0).data))
-    np.testing.assert_array_equal(F.dropout(x, 1.0, inverted=False).data, 0)
-    np.testing.assert_array_equal(F.dropout(x, 1.0, training=False, inverted=False).data, 0)
+    assert np.all(np.isfinite(F.dropout2d(_ones(2, 3, 2, 2), 1.0).array))
+    np.testing.assert_array_equal(F.dropout(x, 1.0, inverted=False).array, 0)
+    np.testing.assert_array_equal(F.dropout(x, 1.0, training=False, inverted=False).array, 0)
 
 
 def test_seeds():
     x = _ones(50, 50)
     tinynet.manual_seed(11)
-    a = F.dropout(x, 0.5).data
+    a = F.dropout(x, 0.5).array
     tinynet.manual_seed(11)
-    b = F.dropout(x, 0.5).data
+    b = F.dropout(x, 0.5).array
     tinynet.manual_seed(12)
-    c = F.dropout(x, 0.5).data
+    c = F.dropout(x, 0.5).array
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
-    d = F.dropout(x, 0.5).data                       # the stream moves on: a new mask
+    d = F.dropout(x, 0.5).array                       # the stream moves on: a new mask
     assert not np.array_equal(c, d)
 
 
@@ -137,13 +137,13 @@ def test_inplace():
     v = x._version
     out = F.dropout(x, 0.5, inplace=True)
     assert out is x and x._version == v + 1
-    assert set(np.unique(x.data)) == {0.0, 2.0}
+    assert set(np.unique(x.array)) == {0.0, 2.0}
     y = _ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="inplace=True"):
         F.dropout(y, 0.5, inplace=True)
     with tinynet.no_grad():
         assert F.dropout(y, 1.0, inplace=True) is y
-    np.testing.assert_array_equal(y.data, 0)
+    np.testing.assert_array_equal(y.array, 0)
     z = _ones(4, 2, 3, 3)
     assert nn.Dropout2d(0.5, inplace=True)(z) is z
 
@@ -156,7 +156,7 @@ def test_dropout2d_zeroes_whole_channels():
                        requires_grad=True)
     out = F.dropout2d(x, p)
     assert out.grad_fn.op == "dropout2d"
-    ratio = out.data / x.data
+    ratio = out.array / x.array
     zero = np.all(ratio == 0, axis=(2, 3))
     kept = np.all(np.isclose(ratio, 1 / (1 - p), rtol=1e-14), axis=(2, 3))
     assert np.all(zero ^ kept)                      # each (n, c) map: all zero or all scaled
@@ -167,7 +167,7 @@ def test_dropout2d_zeroes_whole_channels():
     np.testing.assert_allclose(x.grad, g * np.where(kept, 1 / (1 - p), 0)[:, :, None, None],
                                rtol=1e-14)
     # 3-D input is one unbatched (C, H, W) sample: channels dropped as a whole
-    out3 = nn.Dropout2d(0.5)(_ones(200, 2, 2)).data
+    out3 = nn.Dropout2d(0.5)(_ones(200, 2, 2)).array
     per_channel = out3.reshape(200, -1)
     assert np.all((per_channel == 0).all(1) | (per_channel == 2).all(1))
     assert 0 < (per_channel == 0).all(1).sum() < 200
@@ -194,11 +194,11 @@ def test_train_eval_switches_every_dropout_and_batchnorm():
     assert not any(m.training for m in model.modules())
     x = _ones(4, 3)
     assert model[1](x) is x                          # dropout off
-    np.testing.assert_allclose(model[0](x).data, 1 / np.sqrt(1 + 1e-5), rtol=1e-6)  # running stats
+    np.testing.assert_allclose(model[0](x).array, 1 / np.sqrt(1 + 1e-5), rtol=1e-6)  # running stats
     model.train()
     assert all(m.training for m in model.modules())
     tinynet.manual_seed(0)
-    assert np.any(model[1](_ones(100)).data == 0)    # dropout on again
+    assert np.any(model[1](_ones(100)).array == 0)    # dropout on again
 
 
 # ---------------------------------------------------------------- errors

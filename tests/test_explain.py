@@ -91,7 +91,7 @@ def test_printed_formulas_match_conv2d_numerically(capsys, inp, ker, stride, pad
     x = tn.tensor(X[None, None], requires_grad=True)
     w = tn.tensor(W[None, None], requires_grad=True)
     o = conv2d(x, w, stride=stride, padding=pad)
-    O = o.data[0, 0]
+    O = o.array[0, 0]
     np.testing.assert_allclose(O, _naive_conv(X, W, stride, pad), atol=1e-12)
     G = rng.standard_normal(O.shape)
     o.backward(G[None, None])
@@ -164,7 +164,7 @@ def test_explain_dropout_worked_example_is_the_real_mask(capsys, p, seed):
     assert tn.get_rng_state() == state  # the caller's random stream is untouched
     Y = np.arange(1.0, 9.0).reshape(2, 4)
     tn.manual_seed(seed)
-    D = (F.dropout(tn.tensor(Y), p, inverted=False).data != 0).astype(float)
+    D = (F.dropout(tn.tensor(Y), p, inverted=False).array != 0).astype(float)
     G = _block(out, "dL/dH =")
     np.testing.assert_array_equal(_block(out, "Y ="), Y)
     np.testing.assert_array_equal(_block(out, "D ="), D)

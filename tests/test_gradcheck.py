@@ -14,10 +14,10 @@ def _leaf(a, dtype=np.float64):
 
 def _cube(x, factor=3.0):
     """x^3 made with ``record``; its backward uses ``factor`` x^2 (3 is right)."""
-    out = x.data ** 3
+    out = x.array ** 3
 
     def backward(g):
-        return (g * factor * x.data ** 2,)
+        return (g * factor * x.array ** 2,)
     return record("cube", out, (x,), backward)
 
 
@@ -37,11 +37,11 @@ def test_raises_on_wrong_backward_naming_input_element_and_values():
     assert "input 0" in msg and "(2, 2)" in msg
     # the worst element is where |2.9 x^2 - 3 x^2| * |w| is largest; check against a recomputation
     w = np.random.default_rng(0).standard_normal((2, 2))
-    bad = np.abs(0.1 * x.data ** 2 * w)
+    bad = np.abs(0.1 * x.array ** 2 * w)
     worst = np.unravel_index(np.argmax(bad), bad.shape)
     assert f"({worst[0]}, {worst[1]})" in msg
-    assert f"{2.9 * x.data[worst] ** 2 * w[worst]:.6g}"[:6] in msg  # backward's value
-    assert f"{3.0 * x.data[worst] ** 2 * w[worst]:.6g}"[:6] in msg  # finite differences' value
+    assert f"{2.9 * x.array[worst] ** 2 * w[worst]:.6g}"[:6] in msg  # backward's value
+    assert f"{3.0 * x.array[worst] ** 2 * w[worst]:.6g}"[:6] in msg  # finite differences' value
     assert isinstance(err.value, AssertionError)  # usable in plain asserts / pytest
 
 
@@ -67,7 +67,7 @@ def test_inputs_are_not_modified():
     data = np.array([1.0, 2.0, 3.0])
     x = _leaf(data)
     gradcheck(lambda t: t.exp(), [x])
-    np.testing.assert_array_equal(x.data, data)
+    np.testing.assert_array_equal(x.array, data)
     assert x.grad is None
 
 
@@ -114,4 +114,4 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="no input requires grad"):
         gradcheck(lambda t: t * 2, [tinynet.tensor([1.0])])
     with pytest.raises(TypeError, match="must return a Tensor"):
-        gradcheck(lambda t: t.data * 2, [x])
+        gradcheck(lambda t: t.array * 2, [x])

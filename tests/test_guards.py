@@ -77,17 +77,17 @@ def test_the_warning_can_be_silenced_for_mc_dropout():
         warnings.filterwarnings("ignore", category=DropoutInNoGradWarning)
         with tn.no_grad():
             out = F.dropout(tn.ones(100), 0.5)
-    assert 0 < int((out.data == 0).sum()) < 100
+    assert 0 < int((out.array == 0).sum()) < 100
 
 
 def test_optimizer_step_without_gradients_warns():
     optim = pytest.importorskip("tinynet.optim")
     model = _model()
     opt = optim.SGD(model.parameters(), lr=0.1)
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.array.copy() for p in model.parameters()]
     with pytest.warns(UserWarning, match="backward"):
         opt.step()
-    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters()))
+    assert all(np.array_equal(b, p.array) for b, p in zip(before, model.parameters()))
 
 
 def test_check_finite_returns_the_value():

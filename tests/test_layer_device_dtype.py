@@ -102,7 +102,7 @@ def test_state_dict_without_num_batches_tracked_loads_keeping_the_count():
     result = dst.load_state_dict(sd)  # strict: not a missing key
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert int(dst[1].num_batches_tracked.item()) == 3
-    np.testing.assert_array_equal(dst[1].running_mean.data, src[1].running_mean.data)
+    np.testing.assert_array_equal(dst[1].running_mean.array, src[1].running_mean.array)
 
 
 def test_other_missing_batchnorm_state_is_still_reported():

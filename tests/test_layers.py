@@ -55,14 +55,14 @@ def test_functional_linear_is_one_tape_entry_with_the_right_values():
     y = F.linear(x, w, b)
     assert y.grad_fn.op == "linear" and y.grad_fn.inputs == (x, w, b)
     assert y.grad_fn.inputs[0]._node is None            # nothing recorded before it
-    np.testing.assert_allclose(y.data, x.data @ w.data.T + b.data, rtol=1e-12)
+    np.testing.assert_allclose(y.array, x.array @ w.array.T + b.array, rtol=1e-12)
     g = np.random.default_rng(4).standard_normal(y.shape)
     y.backward(g)
-    np.testing.assert_allclose(x.grad, g @ w.data, rtol=1e-12)
-    np.testing.assert_allclose(w.grad, np.einsum("bno,bni->oi", g, x.data), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, g @ w.array, rtol=1e-12)
+    np.testing.assert_allclose(w.grad, np.einsum("bno,bni->oi", g, x.array), rtol=1e-12)
     np.testing.assert_allclose(b.grad, g.sum(axis=(0, 1)), rtol=1e-12)
     # an input that needs no gradient gets none
-    x2 = tinynet.tensor(x.data)
+    x2 = tinynet.tensor(x.array)
     F.linear(x2, w, b).sum().backward()
     assert x2.grad is None
 
@@ -134,7 +134,7 @@ def _compare_with_torch(torch, t_module, ours, shape, seed=0, tol=1e-10):
     xt = torch.tensor(x_np, requires_grad=True)
     y, yt = ours(x), t_module(xt)
     assert y.shape == tuple(yt.shape)
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(y.array, yt.detach().numpy(), rtol=tol, atol=tol)
     g = rng.standard_normal(y.shape)
     y.backward(g)
     yt.backward(torch.from_numpy(g))
@@ -213,7 +213,7 @@ def test_float32_reference_cnn_stays_float32_and_close_to_pytorch():
     x = np.random.default_rng(9).standard_normal((2, 1, 28, 28)).astype(np.float32)
     y = net(tinynet.tensor(x))
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, t_net(torch.from_numpy(x)).detach().numpy(),
+    np.testing.assert_allclose(y.array, t_net(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-4, atol=1e-5)
 
 
@@ -232,16 +232,16 @@ def test_linear_default_init():
     assert lin.weight.shape == (300, 1000) and lin.bias.shape == (300,)
     assert lin.weight.dtype == lin.bias.dtype == np.float32
     assert lin.weight.requires_grad and isinstance(lin.weight, nn.Parameter)
-    _check_uniform(lin.weight.data, 1 / math.sqrt(1000))
-    assert np.abs(lin.bias.data).max() <= 1 / math.sqrt(1000)
+    _check_uniform(lin.weight.array, 1 / math.sqrt(1000))
+    assert np.abs(lin.bias.array).max() <= 1 / math.sqrt(1000)
 
 
 def test_conv2d_default_init():
     tinynet.manual_seed(0)
     conv = nn.Conv2d(6, 64, 5, groups=2)
     assert conv.weight.shape == (64, 3, 5, 5) and conv.bias.shape == (64,)
-    _check_uniform(conv.weight.data, 1 / math.sqrt(3 * 25))   # fan_in = C/groups * kH * kW
-    assert np.abs(conv.bias.data).max() <= 1 / math.sqrt(75)
+    _check_uniform(conv.weight.array, 1 / math.sqrt(3 * 25))   # fan_in = C/groups * kH * kW
+    assert np.abs(conv.bias.array).max() <= 1 / math.sqrt(75)
 
 
 def test_default_init_matches_pytorch_statistics():
@@ -254,9 +254,9 @@ def test_default_init_matches_pytorch_statistics():
             assert p.shape == tuple(tp.shape)
             # both are U(-1/sqrt(fan_in), 1/sqrt(fan_in)): same range, same spread
             t_vals = tp.detach().numpy()
-            assert np.abs(p.data).max() <= 1 / math.sqrt(fan_in)
+            assert np.abs(p.array).max() <= 1 / math.sqrt(fan_in)
             assert np.abs(t_vals).max() <= 1 / math.sqrt(fan_in)
-            assert p.data.std() == pytest.approx(t_vals.std(), rel=0.25 if p.ndim == 1 else 0.03)
+            assert p.array.std() == pytest.approx(t_vals.std(), rel=0.25 if p.ndim == 1 else 0.03)
 
 
 def test_init_is_reproducible_with_manual_seed():
@@ -276,29 +276,29 @@ def test_init_functions():
     version = w._version
     assert init.xavier_uniform_(w) is w                  # in place, on a Parameter
     assert w._version == version + 1 and w.dtype == np.float32
-    _check_uniform(w.data, math.sqrt(6 / 500))
+    _check_uniform(w.array, math.sqrt(6 / 500))
     init.xavier_uniform_(w, gain=init.calculate_gain("tanh"))
-    _check_uniform(w.data, 5 / 3 * math.sqrt(6 / 500))
+    _check_uniform(w.array, 5 / 3 * math.sqrt(6 / 500))
     init.kaiming_uniform_(w, a=math.sqrt(5))
-    _check_uniform(w.data, 1 / math.sqrt(300))
+    _check_uniform(w.array, 1 / math.sqrt(300))
     init.kaiming_uniform_(w, mode="fan_out", nonlinearity="relu")
-    _check_uniform(w.data, math.sqrt(2) * math.sqrt(3 / 200))
+    _check_uniform(w.array, math.sqrt(2) * math.sqrt(3 / 200))
     k = nn.Parameter(np.empty((64, 16, 3, 3), np.float32))
     init.kaiming_normal_(k, nonlinearity="relu")
-    assert k.data.std() == pytest.approx(math.sqrt(2 / 144), rel=0.03)
+    assert k.array.std() == pytest.approx(math.sqrt(2 / 144), rel=0.03)
     init.xavier_normal_(k)
-    assert k.data.std() == pytest.approx(math.sqrt(2 / (144 + 576)), rel=0.03)
+    assert k.array.std() == pytest.approx(math.sqrt(2 / (144 + 576)), rel=0.03)
     init.normal_(w, mean=2.0, std=0.5)
-    assert w.data.mean() == pytest.approx(2.0, abs=0.01)
-    assert w.data.std() == pytest.approx(0.5, rel=0.02)
+    assert w.array.mean() == pytest.approx(2.0, abs=0.01)
+    assert w.array.std() == pytest.approx(0.5, rel=0.02)
     init.uniform_(w, -3, -1)
-    assert -3 <= w.data.min() and w.data.max() <= -1
+    assert -3 <= w.array.min() and w.array.max() <= -1
     init.zeros_(w)
-    assert not w.data.any()
+    assert not w.array.any()
     init.ones_(w)
-    assert (w.data == 1).all()
+    assert (w.array == 1).all()
     init.constant_(w, 0.25)
-    assert (w.data == 0.25).all()
+    assert (w.array == 0.25).all()
     b = nn.Parameter(np.empty(3, np.float32))
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.kaiming_uniform_(b)
@@ -376,12 +376,12 @@ def test_other_layer_errors():
 
 def test_activation_modules_compute_their_functions():
     x = tinynet.tensor(np.linspace(-3, 3, 12).reshape(3, 4))
-    d = x.data
-    np.testing.assert_allclose(nn.ReLU()(x).data, np.maximum(d, 0))
-    np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh(d))
-    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp(-d)))
+    d = x.array
+    np.testing.assert_allclose(nn.ReLU()(x).array, np.maximum(d, 0))
+    np.testing.assert_allclose(nn.Tanh()(x).array, np.tanh(d))
+    np.testing.assert_allclose(nn.Sigmoid()(x).array, 1 / (1 + np.exp(-d)))
     e = np.exp(d - d.max(axis=0))
-    np.testing.assert_allclose(nn.Softmax(dim=0)(x).data, e / e.sum(axis=0))
-    np.testing.assert_allclose(nn.LogSoftmax(dim=0)(x).data, np.log(e / e.sum(axis=0)))
+    np.testing.assert_allclose(nn.Softmax(dim=0)(x).array, e / e.sum(axis=0))
+    np.testing.assert_allclose(nn.LogSoftmax(dim=0)(x).array, np.log(e / e.sum(axis=0)))
     assert nn.Flatten()(tinynet.randn(2, 3, 4, 5)).shape == (2, 60)
     assert nn.Flatten(2)(tinynet.randn(2, 3, 4, 5)).shape == (2, 3, 20)

@@ -35,7 +35,7 @@ def test_cross_entropy_values(s, reduction):
     ref = _ce_numpy(x, t, s)
     ref = {"mean": ref.mean(), "sum": ref.sum(), "none": ref}[reduction]
     assert out.shape == np.shape(ref)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref, rtol=1e-12, atol=1e-12)
 
 
 def test_cross_entropy_float32_keeps_dtype():
@@ -67,9 +67,9 @@ def test_cross_entropy_extreme_logits_finite_and_correct():
         xt = tinynet.tensor(x.astype(dt), requires_grad=True)
         out = F.cross_entropy(xt, tinynet.tensor(t), reduction="none")
         out.sum().backward()
-        assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(xt.grad))
+        assert np.all(np.isfinite(out.array)) and np.all(np.isfinite(xt.grad))
         # row 0: -log softmax = 2e4; row 1: 0; row 2: log 2
-        np.testing.assert_allclose(out.data, [2e4, 0.0, np.log(2)], rtol=1e-6)
+        np.testing.assert_allclose(out.array, [2e4, 0.0, np.log(2)], rtol=1e-6)
         np.testing.assert_allclose(xt.grad, [[1, -1, 0], [0, 0, 0], [-0.5, 0.5, 0]],
                                    atol=1e-6)
 
@@ -97,7 +97,7 @@ def test_nll_values_and_gradcheck(reduction):
     out = F.nll_loss(tinynet.tensor(x), tinynet.tensor(t), reduction=reduction)
     ref = -x[np.arange(len(t)), t]
     ref = {"mean": ref.mean(), "sum": ref.sum(), "none": ref}[reduction]
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12)
+    np.testing.assert_allclose(out.array, ref, rtol=1e-12)
     tt = tinynet.tensor(t)
     assert tinynet.gradcheck(lambda a: F.nll_loss(a, tt, reduction=reduction),
                              [tinynet.tensor(x, requires_grad=True)])
@@ -110,7 +110,7 @@ def test_mse_values_and_gradcheck(reduction):
     out = F.mse_loss(tinynet.tensor(a), tinynet.tensor(b), reduction=reduction)
     ref = (a - b) ** 2
     ref = {"mean": ref.mean(), "sum": ref.sum(), "none": ref}[reduction]
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12)
+    np.testing.assert_allclose(out.array, ref, rtol=1e-12)
     # gradients flow to both input and target
     assert tinynet.gradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction),
                              [tinynet.tensor(a, requires_grad=True),
@@ -172,11 +172,11 @@ def test_loss_modules():
     import tinynet.nn as nn
     x, t = tinynet.tensor(_logits()), tinynet.tensor(_targets())
     np.testing.assert_allclose(
-        nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.2)(x, t).data,
-        F.cross_entropy(x, t, reduction="sum", label_smoothing=0.2).data)
-    np.testing.assert_allclose(nn.NLLLoss(reduction="none")(x, t).data,
-                               F.nll_loss(x, t, reduction="none").data)
-    np.testing.assert_allclose(nn.MSELoss()(x, x * 2).data, F.mse_loss(x, x * 2).data)
+        nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.2)(x, t).array,
+        F.cross_entropy(x, t, reduction="sum", label_smoothing=0.2).array)
+    np.testing.assert_allclose(nn.NLLLoss(reduction="none")(x, t).array,
+                               F.nll_loss(x, t, reduction="none").array)
+    np.testing.assert_allclose(nn.MSELoss()(x, x * 2).array, F.mse_loss(x, x * 2).array)
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
     assert repr(nn.MSELoss()) == "MSELoss()" and repr(nn.NLLLoss()) == "NLLLoss()"
     with pytest.raises(ValueError, match="reduction"):
@@ -197,7 +197,7 @@ def test_cross_entropy_vs_torch(s, reduction):
     xr = torch.tensor(x, requires_grad=True)
     ref = torch.nn.functional.cross_entropy(xr, torch.tensor(t), reduction=reduction,
                                             label_smoothing=s)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     w = np.random.default_rng(5).standard_normal(out.shape)
     (out * tinynet.tensor(w)).sum().backward()
     (ref * torch.tensor(w)).sum().backward()
@@ -219,7 +219,7 @@ def test_nll_and_mse_vs_torch(reduction):
         else:
             out = F.mse_loss(xt, yt, reduction=reduction)
             ref = torch.nn.functional.mse_loss(xr, yr, reduction=reduction)
-        np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
         ww = w if out.ndim == 1 else np.ones(out.shape)
         (out * tinynet.tensor(ww)).sum().backward()
         (ref * torch.tensor(ww)).sum().backward()

@@ -56,7 +56,7 @@ def _compare(torch, fn, tfn, x, t, kwargs, weight, reduction):
     assert out.shape == tuple(ref.shape)
     assert out.grad_fn.op == fn.__name__          # one tape entry, on the input (and p)
     assert out.grad_fn.inputs == ((xt, tt) if soft else (xt,))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(7).standard_normal(out.shape)
     (out * tinynet.tensor(g)).sum().backward()
     (ref * torch.tensor(g)).sum().backward()
@@ -134,7 +134,7 @@ def test_modules_vs_torch(torch):
                              (nn.NLLLoss, torch.nn.NLLLoss, dict(ignore_index=ii))]:
         out = ours(tinynet.tensor(WEIGHT), **kw)(tinynet.tensor(x), tinynet.tensor(t))
         ref = theirs(torch.tensor(WEIGHT), **kw)(torch.tensor(x), torch.tensor(t))
-        np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(out.array, ref.numpy(), rtol=1e-10)
 
 
 # ---------------------------------------------------------------- without torch
@@ -171,7 +171,7 @@ def test_onehot_probabilities_equal_indices():
         b = F.cross_entropy(tinynet.tensor(x), tinynet.tensor(onehot), WEIGHT,
                             reduction="none", label_smoothing=s)
         assert a.shape == b.shape == (2, 3, 2)
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-12)
 
 
 def test_ignored_targets_count_nothing():
@@ -185,7 +185,7 @@ def test_ignored_targets_count_nothing():
     np.testing.assert_allclose(out.item(), ref.item(), rtol=1e-12)
     assert np.all(xt.grad[~kept] == 0) and np.all(xt.grad[kept] != 0)
     none = F.nll_loss(tinynet.tensor(x), tinynet.tensor(t), ignore_index=ii, reduction="none")
-    assert np.all(none.data[~kept] == 0)
+    assert np.all(none.array[~kept] == 0)
 
 
 def test_float32_stays_float32():
@@ -260,12 +260,12 @@ def test_modules_weight_is_a_buffer():
     x, t, _ = _case((5, C), False, False)
     xt, tt = tinynet.tensor(x), tinynet.tensor(t)
     np.testing.assert_allclose(
-        ce(xt, tt).data,
-        F.cross_entropy(xt, tt, WEIGHT, ignore_index=3, label_smoothing=0.1).data, rtol=1e-12)
+        ce(xt, tt).array,
+        F.cross_entropy(xt, tt, WEIGHT, ignore_index=3, label_smoothing=0.1).array, rtol=1e-12)
     nll = nn.NLLLoss(WEIGHT, reduction="none")              # a numpy weight: wrapped
     assert isinstance(nll.weight, tinynet.Tensor)
-    np.testing.assert_allclose(nll(xt, tt).data,
-                               F.nll_loss(xt, tt, WEIGHT, reduction="none").data)
+    np.testing.assert_allclose(nll(xt, tt).array,
+                               F.nll_loss(xt, tt, WEIGHT, reduction="none").array)
 
 
 def test_module_argument_errors():

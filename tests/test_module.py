@@ -165,7 +165,7 @@ def test_sequential_behaviour():
     a, b, c = nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)
     seq = nn.Sequential(a, b, c)
     x = tinynet.randn(5, 4)
-    assert np.array_equal(seq(x).data, c(b(a(x))).data)
+    assert np.array_equal(seq(x).array, c(b(a(x))).array)
     assert len(seq) == 3 and list(seq) == [a, b, c]
     assert seq[0] is a and seq[-1] is c
     sub = seq[1:]
@@ -260,7 +260,7 @@ def test_deepcopy_gives_independent_module():
         assert k == k2 and np.array_equal(a, b)
     with tinynet.no_grad():
         twin.features[0].weight.fill_(0.0)
-    assert net.features[0].weight.data.any()
+    assert net.features[0].weight.array.any()
 
 
 # ---------------------------------------------------------------- state_dict
@@ -273,7 +273,7 @@ def test_state_dict_keys_are_copies_in_pytorch_order():
                         "heads.0.bias", "heads.1.weight"]
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     sd["features.0.weight"][:] = 123.0
-    assert not np.any(net.features[0].weight.data == 123.0)
+    assert not np.any(net.features[0].weight.array == 123.0)
 
 
 def test_state_dict_round_trip():
@@ -283,17 +283,17 @@ def test_state_dict_round_trip():
     x = tinynet.randn(4, 5)
 
     def run(net):
-        return net.heads[0](net.features(x)).data
+        return net.heads[0](net.features(x)).array
     assert not np.allclose(run(a), run(b))
     w_before = b.features[0].weight
-    arr_before = w_before.data
+    arr_before = w_before.array
     version = w_before._version
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     assert np.array_equal(run(a), run(b))
     # copied into the existing arrays, and the version bumped
-    assert b.features[0].weight is w_before and b.features[0].weight.data is arr_before
+    assert b.features[0].weight is w_before and b.features[0].weight.array is arr_before
     assert w_before._version == version + 1
     # Tensors and float64 arrays are accepted; values keep the parameter's dtype
     sd64 = {k: v.astype(np.float64) for k, v in a.state_dict().items()}
@@ -332,7 +332,7 @@ def test_load_state_dict_non_strict():
     missing, unexpected = result
     assert unexpected == ["bogus"] and result.unexpected_keys == ["bogus"]
     assert missing == [k for k in sd if k != "features.0.weight"] == result.missing_keys
-    assert np.array_equal(net.features[0].weight.data, new_w)
+    assert np.array_equal(net.features[0].weight.array, new_w)
     # a shape mismatch is an error even when not strict
     with pytest.raises(RuntimeError, match="size mismatch for features.0.weight"):
         net.load_state_dict({"features.0.weight": np.zeros((1, 1))}, strict=False)

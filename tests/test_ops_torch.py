@@ -25,7 +25,7 @@ def _compare(f, *arrays, seed=0):
     tn_out, th_out = f(tinynet, *tn_in), f(torch, *th_in)
     assert tn_out.shape == tuple(th_out.shape)
     assert tn_out.dtype == np.float64
-    np.testing.assert_allclose(tn_out.data, th_out.detach().numpy(), **TOL)
+    np.testing.assert_allclose(tn_out.array, th_out.detach().numpy(), **TOL)
     w = np.random.default_rng(seed + 100).standard_normal(tn_out.shape)
     (tn_out * tinynet.tensor(w)).sum().backward()
     (th_out * torch.tensor(w)).sum().backward()
@@ -111,7 +111,7 @@ def test_sigmoid_extremes():
 
 def test_tinynet_clip_is_torch_clamp():
     x = _rand((10,), 6)
-    np.testing.assert_array_equal(tinynet.clip(tinynet.tensor(x), -0.3, 0.3).data,
+    np.testing.assert_array_equal(tinynet.clip(tinynet.tensor(x), -0.3, 0.3).array,
                                   torch.clamp(torch.tensor(x), -0.3, 0.3).numpy())
 
 
@@ -162,22 +162,22 @@ def test_max_min_along_a_dim_give_values_and_indices(name, dim, keepdim):
     got = getattr(tinynet.tensor(x), name)(dim, keepdim)
     want = getattr(torch.tensor(x), name)(dim, keepdim)
     values, indices = got
-    np.testing.assert_array_equal(values.data, want.values.numpy())
-    np.testing.assert_array_equal(indices.data, want.indices.numpy())
+    np.testing.assert_array_equal(values.array, want.values.numpy())
+    np.testing.assert_array_equal(indices.array, want.indices.numpy())
     assert indices.dtype == np.int64 and not indices.requires_grad
 
 
 def test_max_along_a_dim_with_nan_and_argmax_argmin():
     x = np.array([[1.0, np.nan, 5.0], [2.0, 7.0, 7.0]])
     _compare(lambda m, t: t.max(1).values, x)
-    np.testing.assert_array_equal(tinynet.tensor(x).max(1).indices.data,
+    np.testing.assert_array_equal(tinynet.tensor(x).max(1).indices.array,
                                   torch.tensor(x).max(1).indices.numpy())
     y = np.array([[1.0, 4.0, 4.0], [0.0, -2.0, 9.0]])
     for name in ("argmax", "argmin"):
         for kw in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
             got = getattr(tinynet.tensor(y), name)(**kw)
             want = getattr(torch.tensor(y), name)(**kw)
-            np.testing.assert_array_equal(got.data, want.numpy())
+            np.testing.assert_array_equal(got.array, want.numpy())
             assert got.shape == tuple(want.shape)
 
 

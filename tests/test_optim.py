@@ -62,7 +62,7 @@ def test_matches_torch_five_steps(name, kw):
     params, opt = _run_tinynet(getattr(tinynet.optim, name), kw, init, grads)
     for p, tp in zip(params, tparams):
         assert p.dtype == np.float64
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(p.array, tp.detach().numpy(), rtol=0, atol=1e-12)
     # the optimizer state matches torch's too
     for p, tp in zip(params, tparams):
         for k, v in opt.state.get(p, {}).items():
@@ -88,7 +88,7 @@ def test_param_groups_match_torch():
         topt.step()
         opt.step()
     for p, q in zip(tp, ps):
-        np.testing.assert_allclose(q.data, p.detach().numpy(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(q.array, p.detach().numpy(), rtol=0, atol=1e-12)
 
 
 def _lrs_torch(torch, sched_name, kw, epochs):
@@ -110,7 +110,7 @@ def _lrs_tinynet(cls, kw, epochs):
     out = [sched.get_last_lr()]
     for _ in range(epochs):
         for p in ps:
-            p.grad = np.zeros_like(p.data)
+            p.grad = np.zeros_like(p.array)
         opt.step()
         sched.step()
         out.append(sched.get_last_lr())
@@ -148,7 +148,7 @@ def test_scheduler_state_dict_resume(tmp_path):
     opt = SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.03}], lr=0.2)
     sched = CosineAnnealingLR(opt, T_max=5)
     for p in ps:
-        p.grad = np.zeros_like(p.data)
+        p.grad = np.zeros_like(p.array)
     for _ in range(4):
         opt.step()
         sched.step()
@@ -177,9 +177,9 @@ def test_state_dict_save_load_resume_is_identical(tmp_path, cls, kw):
 
     params, opt = _run_tinynet(cls, kw, init, grads[:3])
     path = tmp_path / "run.ckpt"
-    save({"params": [p.data for p in params], "optim": opt.state_dict()}, path)
+    save({"params": [p.array for p in params], "optim": opt.state_dict()}, path)
     for p in params:  # scribble over everything: the checkpoint must not share memory
-        p.data[...] = 123.0
+        p.array[...] = 123.0
     for st in opt.state.values():
         for v in st.values():
             if isinstance(v, np.ndarray):
@@ -195,7 +195,7 @@ def test_state_dict_save_load_resume_is_identical(tmp_path, cls, kw):
             p.grad = g.copy()
         opt2.step()
     for a, b in zip(straight, params2):
-        assert np.array_equal(a.data, b.data)
+        assert np.array_equal(a.array, b.array)
 
 
 def test_state_dict_format_and_copies():
@@ -279,12 +279,12 @@ def test_sgd_momentum_by_hand():
     opt = SGD([p], lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.1)
     p.grad = np.array([0.5, 1.0])
     opt.step()  # g = [0.5, 1] + 0.1*[1, -2] = [0.6, 0.8]; b = g; p -= 0.1 b
-    np.testing.assert_allclose(p.data, [0.94, -2.08], rtol=1e-15)
+    np.testing.assert_allclose(p.array, [0.94, -2.08], rtol=1e-15)
     p.grad = np.array([1.0, 0.0])
     opt.step()  # g = [1, 0] + 0.1*[0.94, -2.08] = [1.094, -0.208]
     b = 0.9 * np.array([0.6, 0.8]) + 0.7 * np.array([1.094, -0.208])
     np.testing.assert_allclose(opt.state[p]["momentum_buffer"], b, rtol=1e-15)
-    np.testing.assert_allclose(p.data, np.array([0.94, -2.08]) - 0.1 * b, rtol=1e-15)
+    np.testing.assert_allclose(p.array, np.array([0.94, -2.08]) - 0.1 * b, rtol=1e-15)
 
 
 def test_sgd_nesterov_by_hand():
@@ -294,7 +294,7 @@ def test_sgd_nesterov_by_hand():
     opt.step()  # b = 1, step = g + 0.5 b = 1.5
     p.grad = np.array([2.0])
     opt.step()  # b = 0.5 + 2 = 2.5, step = 2 + 1.25 = 3.25
-    np.testing.assert_allclose(p.data, [-4.75], rtol=1e-15)
+    np.testing.assert_allclose(p.array, [-4.75], rtol=1e-15)
 
 
 def test_adam_first_step_is_lr_times_sign():
@@ -303,7 +303,7 @@ def test_adam_first_step_is_lr_times_sign():
     opt = Adam([p], lr=0.01)
     p.grad = g
     opt.step()  # m_hat = g, v_hat = g^2: the step is lr * g / (|g| + eps)
-    np.testing.assert_allclose(p.data, -0.01 * np.sign(g), rtol=1e-5)
+    np.testing.assert_allclose(p.array, -0.01 * np.sign(g), rtol=1e-5)
     assert opt.state[p]["step"] == 1
 
 
@@ -312,12 +312,12 @@ def test_adamw_decay_is_decoupled():
     opt = AdamW([p], lr=0.1, weight_decay=0.5)
     p.grad = np.zeros(2)  # no gradient signal: only the decay acts
     opt.step()
-    np.testing.assert_allclose(p.data, [2.0 * 0.95, -4.0 * 0.95], rtol=1e-15)
+    np.testing.assert_allclose(p.array, [2.0 * 0.95, -4.0 * 0.95], rtol=1e-15)
     q = Parameter(np.array([2.0, -4.0]))
     opt = Adam([q], lr=0.1, weight_decay=0.5)
     q.grad = np.zeros(2)  # Adam's L2 term goes through the moments: a sign step
     opt.step()
-    np.testing.assert_allclose(q.data, [2.0 - 0.1, -4.0 + 0.1], rtol=1e-6)
+    np.testing.assert_allclose(q.array, [2.0 - 0.1, -4.0 + 0.1], rtol=1e-6)
 
 
 @pytest.mark.parametrize("cls,kw", [(SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
@@ -329,7 +329,7 @@ def test_float32_stays_float32(cls, kw):
     for _ in range(2):
         p.grad = np.full((2, 3), 0.5)  # a float64 grad must not upcast the parameter
         opt.step()
-    assert p.data.dtype == np.float32
+    assert p.array.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
 
 
@@ -343,7 +343,7 @@ def test_training_loop_with_the_tape_converges():
         loss = (d * d).sum()
         loss.backward()
         opt.step()
-    np.testing.assert_allclose(w.data, target, atol=1e-3)
+    np.testing.assert_allclose(w.array, target, atol=1e-3)
 
 
 def test_step_bumps_version_so_stale_tape_is_caught():
@@ -363,7 +363,7 @@ def test_zero_grad_and_skipping_params_without_grad():
     opt = SGD([p, q], lr=0.5, momentum=0.9)
     p.grad = np.ones(2)
     opt.step()
-    assert np.array_equal(q.data, np.ones(2)) and q not in opt.state
+    assert np.array_equal(q.array, np.ones(2)) and q not in opt.state
     g = p.grad
     opt.zero_grad(set_to_none=False)
     assert p.grad is g and np.array_equal(g, np.zeros(2)) and q.grad is None
@@ -384,7 +384,7 @@ def test_step_with_closure_returns_loss():
     with tinynet.no_grad():  # the closure still records (step turns grad mode on)
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(w.data, [3.0 - 0.25 * 6.0])
+    np.testing.assert_allclose(w.array, [3.0 - 0.25 * 6.0])
 
 
 def test_warns_when_no_parameter_has_a_gradient():
@@ -392,7 +392,7 @@ def test_warns_when_no_parameter_has_a_gradient():
     opt = Adam([p])
     with pytest.warns(UserWarning, match=r"call loss.backward\(\) before optimizer.step\(\)"):
         opt.step()
-    assert np.array_equal(p.data, np.ones(2)) and not opt.state
+    assert np.array_equal(p.array, np.ones(2)) and not opt.state
     p.grad = np.ones(2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -494,8 +494,8 @@ def test_frozen_parameter_is_accepted_and_skipped():
     opt = SGD([frozen, live], lr=0.5)
     (live * live).sum().backward()
     opt.step()
-    np.testing.assert_array_equal(frozen.data, [1.0, 2.0])
-    np.testing.assert_allclose(live.data, [0.0, 0.0])
+    np.testing.assert_array_equal(frozen.array, [1.0, 2.0])
+    np.testing.assert_allclose(live.array, [0.0, 0.0])
 
 
 def test_named_parameters_are_accepted_as_in_torch():

@@ -53,7 +53,7 @@ CONFIGS = [  # (x shape, kernel, stride, padding)
 def test_matches_naive(kind, xs, k, s, p):
     x = _rand(xs, 0)
     out = POOL[kind](_t(x), k, s, p)
-    np.testing.assert_allclose(out.data, pool_naive(x, k, s, p, kind), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, pool_naive(x, k, s, p, kind), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
@@ -70,7 +70,7 @@ def test_max_gradient_goes_to_the_first_max_on_ties():
                   [4.0, 4.0, 7.0, 7.0]])
     xt = _t(x[None, None], True)
     out = max_pool2d(xt, 2)
-    np.testing.assert_array_equal(out.data[0, 0], [[3.0, 5.0], [4.0, 7.0]])
+    np.testing.assert_array_equal(out.array[0, 0], [[3.0, 5.0], [4.0, 7.0]])
     out.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
     # scan order within a window: row by row, left to right; the first maximum wins
     np.testing.assert_array_equal(xt.grad[0, 0], [[0, 10, 0, 0],
@@ -94,8 +94,8 @@ def test_overlapping_windows_add_up():
 
 def test_padding_is_never_the_max_but_counts_in_the_mean():
     x = -np.ones((1, 1, 2, 2))
-    np.testing.assert_array_equal(max_pool2d(_t(x), 2, 1, 1).data, -np.ones((1, 1, 3, 3)))
-    np.testing.assert_allclose(avg_pool2d(_t(x), 2, 1, 1).data[0, 0],
+    np.testing.assert_array_equal(max_pool2d(_t(x), 2, 1, 1).array, -np.ones((1, 1, 3, 3)))
+    np.testing.assert_allclose(avg_pool2d(_t(x), 2, 1, 1).array[0, 0],
                                [[-0.25, -0.5, -0.25], [-0.5, -1.0, -0.5], [-0.25, -0.5, -0.25]])
 
 
@@ -107,7 +107,7 @@ def test_unbatched_float32_and_tape(kind):
     assert out.grad_fn.op == f"{kind}_pool2d" and out.grad_fn.inputs == (xt,)
     out.backward(np.ones(out.shape, np.float32))
     assert xt.grad.shape == (3, 6, 4) and xt.grad.dtype == np.float32
-    np.testing.assert_allclose(out.data, pool_naive(xt.data[None], 2, None, 0, kind)[0],
+    np.testing.assert_allclose(out.array, pool_naive(xt.array[None], 2, None, 0, kind)[0],
                                rtol=1e-6)
 
 
@@ -120,7 +120,7 @@ def test_matches_torch(kind, xs, k, s, p):
     xt, xr = _t(x, True), torch.tensor(x, requires_grad=True)
     out = POOL[kind](xt, k, s, p)
     ref = getattr(torch.nn.functional, f"{kind}_pool2d")(xr, k, s, p)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
     g = _rand(out.shape, 4)
     out.backward(g)
     ref.backward(torch.tensor(g))
@@ -151,7 +151,7 @@ def test_max_nan_and_minus_inf_route_the_gradient_as_torch():
         xt, xr = _t(x, True), torch.tensor(x, requires_grad=True)
         out = max_pool2d(xt, k, s, p)
         ref = torch.nn.functional.max_pool2d(xr, k, s, p)
-        np.testing.assert_array_equal(out.data, ref.detach().numpy())
+        np.testing.assert_array_equal(out.array, ref.detach().numpy())
         g = rng.standard_normal(out.shape)
         out.backward(g)
         ref.backward(torch.tensor(g))

@@ -58,7 +58,7 @@ def test_binary_broadcasting(pair, name):
     a, b = pair
     fn, ref = BINARY[name]
     out = fn(_leaf(a), _leaf(b))
-    np.testing.assert_allclose(out.data, ref(a, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref(a, b), rtol=1e-12, atol=1e-12)
     assert gradcheck(fn, [_leaf(a), _leaf(b)])
 
 
@@ -68,7 +68,7 @@ def test_maximum_minimum_broadcasting(pair, which):
     a, b = pair
     b = b + 0.25  # avoid exact ties, where the one-sided derivatives differ
     out = getattr(tinynet, which)(_leaf(a), _leaf(b))
-    np.testing.assert_array_equal(out.data, getattr(np, which)(a, b))
+    np.testing.assert_array_equal(out.array, getattr(np, which)(a, b))
     assume_far = np.abs(np.broadcast_to(a, out.shape) - np.broadcast_to(b, out.shape)) > 1e-3
     hypothesis.assume(assume_far.all())
     assert gradcheck(getattr(tinynet, which), [_leaf(a), _leaf(b)])
@@ -100,7 +100,7 @@ def test_random_unary_compositions(x, names):
     want = x
     for n in names:
         want = UNARY[n][1](want)
-    np.testing.assert_allclose(f(_leaf(x)).data, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(f(_leaf(x)).array, want, rtol=1e-10, atol=1e-12)
     assert gradcheck(f, [_leaf(x)])
 
 
@@ -122,7 +122,7 @@ def test_reductions_over_random_axes(case, name):
     want = getattr(np, name[1:] if name in ("amax", "amin") else name)(x, axis=axes,
                                                                        keepdims=keepdims)
     assert out.shape == np.shape(want)
-    np.testing.assert_allclose(out.data, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, want, rtol=1e-12, atol=1e-12)
     if name in ("sum", "mean"):  # amax/amin have kinks at ties: checked in test_ops
         assert gradcheck(lambda t: getattr(tinynet, name)(t, axis=axes, keepdims=keepdims),
                          [_leaf(x)])
@@ -135,7 +135,7 @@ def test_var_over_random_axes(case):
     n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
     hypothesis.assume(n > 1)
     out = tinynet.var(_leaf(x), axis=axes, keepdims=keepdims)
-    np.testing.assert_allclose(out.data, np.var(x, axis=axes, keepdims=keepdims, ddof=1),
+    np.testing.assert_allclose(out.array, np.var(x, axis=axes, keepdims=keepdims, ddof=1),
                                rtol=1e-10, atol=1e-12)
     assert gradcheck(lambda t: tinynet.var(t, axis=axes, keepdims=keepdims), [_leaf(x)])
 
@@ -148,9 +148,9 @@ def test_permute_round_trip(x, data):
     dims = data.draw(st.permutations(range(x.ndim)))
     t = _leaf(x)
     p = t.permute(*dims)
-    np.testing.assert_array_equal(p.data, x.transpose(dims))
+    np.testing.assert_array_equal(p.array, x.transpose(dims))
     back = p.permute(*np.argsort(dims))
-    np.testing.assert_array_equal(back.data, x)
+    np.testing.assert_array_equal(back.array, x)
     w = np.arange(x.size, dtype=np.float64).reshape(p.shape)
     (p * tinynet.tensor(w)).sum().backward()
     np.testing.assert_array_equal(t.grad, w.transpose(np.argsort(dims)))
@@ -170,7 +170,7 @@ def test_reshape_round_trip(x, data):
     t = _leaf(x)
     r = t.reshape(new)
     assert r.shape == new
-    np.testing.assert_array_equal(r.reshape(x.shape).data, x)
+    np.testing.assert_array_equal(r.reshape(x.shape).array, x)
     w = np.arange(x.size, dtype=np.float64).reshape(new)
     (r * tinynet.tensor(w)).sum().backward()
     np.testing.assert_array_equal(t.grad, w.reshape(x.shape))

@@ -120,7 +120,7 @@ def test_inplace_methods_within_a_kind_still_work():
     x = tinynet.tensor([1.0, 2.0])  # float32
     x.add_(np.array([1.0, 1.0]))    # float64 values into float32: same kind, as torch
     x.mul_(2).sub_(1, alpha=0.5).div_(2)
-    np.testing.assert_allclose(x.data, [1.75, 2.75])
+    np.testing.assert_allclose(x.array, [1.75, 2.75])
     i = tinynet.tensor([1, 2])
     i.add_(3).mul_(2)
     assert i.tolist() == [8, 10] and i.dtype == np.int64
@@ -379,6 +379,6 @@ def test_inplace_method_writing_a_value_that_requires_grad_is_refused(write):
     acc = tinynet.ones(2)
     with pytest.raises(RuntimeError, match="requires grad, and tinynet does not record"):
         write(acc, w)
-    np.testing.assert_array_equal(acc.data, [1.0, 1.0])  # untouched
+    np.testing.assert_array_equal(acc.array, [1.0, 1.0])  # untouched
     with tinynet.no_grad():
         write(acc, w)  # nothing is recorded there, so nothing is lost

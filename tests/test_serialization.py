@@ -45,7 +45,7 @@ def _assert_same(a, b, where="obj"):
     assert type(a) is type(b) or (isinstance(a, tinynet.Tensor) and type(b) is np.ndarray), \
         f"{where}: {type(a).__name__} became {type(b).__name__}"
     if isinstance(a, tinynet.Tensor):
-        a = a.data
+        a = a.array
     if isinstance(a, (np.ndarray, np.generic)):
         assert a.dtype == b.dtype and np.shape(a) == np.shape(b), where
         assert np.array_equal(a, b), where

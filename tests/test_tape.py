@@ -53,7 +53,7 @@ def _saving_op(x, saved):
     def backward(g):
         assert saved.shape == (1000,)
         return (2 * g,)
-    return record("double", x.data * 2, (x,), backward)
+    return record("double", x.array * 2, (x,), backward)
 
 
 def test_saved_buffers_are_released_after_backward():
@@ -263,23 +263,23 @@ def test_inplace_on_requires_grad_tensor_outside_no_grad():
                lambda t: t.copy_(np.zeros(2)), lambda t: t.__setitem__(0, 5.0)):
         with pytest.raises(RuntimeError, match="no_grad"):
             op(x)
-    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.array, [1.0, 2.0])
     assert x._version == 0
     with tinynet.no_grad():  # the optimizer's way
         x.sub_(np.array([0.5, 0.5]), alpha=2)
         x[1] = 7.0
-    np.testing.assert_array_equal(x.data, [0.0, 7.0])
+    np.testing.assert_array_equal(x.array, [0.0, 7.0])
     assert x._version == 2
 
 
 def test_inplace_values():
     t = tinynet.tensor(np.array([1.0, 2.0, 3.0]))
     t.add_(1).mul_(2).div_(4).sub_(tinynet.tensor(np.ones(3)), alpha=0.5)
-    np.testing.assert_allclose(t.data, [0.5, 1.0, 1.5])
+    np.testing.assert_allclose(t.array, [0.5, 1.0, 1.5])
     t.copy_(5.0)
-    np.testing.assert_array_equal(t.data, [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(t.array, [5.0, 5.0, 5.0])
     t.zero_()
-    assert not t.data.any() and t._version == 6
+    assert not t.array.any() and t._version == 6
     with pytest.raises(ValueError, match="copy_"):
         t.copy_(np.ones(4))
 
@@ -297,7 +297,7 @@ def test_update_then_new_forward_is_fine():
 def test_bump_version_after_manual_numpy_change():
     x = _leaf([1.0, 2.0])
     loss = (x * x).sum()
-    x.data[0] = 5.0
+    x.array[0] = 5.0
     x._bump_version()
     with pytest.raises(RuntimeError, match="modified in place"):
         loss.backward()
@@ -326,7 +326,7 @@ def test_advanced_index_is_a_copy_with_its_own_counter():
     v = c[[0, 1]]
     v.add_(1)
     assert c._version == 0
-    np.testing.assert_array_equal(c.data, np.ones(4))
+    np.testing.assert_array_equal(c.array, np.ones(4))
 
 
 # ================================================================ dtype rules through ops
@@ -374,17 +374,17 @@ def test_float32_stays_float32_with_python_scalars(expr):
 def test_numpy_arrays_on_either_side():
     x = _leaf([1.0, 2.0, 4.0])
     arr = np.array([2.0, 3.0, 5.0])
-    for out, want in [(arr + x, arr + x.data), (x + arr, x.data + arr), (arr - x, arr - x.data),
-                      (x - arr, x.data - arr), (arr * x, arr * x.data), (arr / x, arr / x.data),
-                      (x / arr, x.data / arr), (arr ** x, arr ** x.data), (arr @ x, arr @ x.data)]:
+    for out, want in [(arr + x, arr + x.array), (x + arr, x.array + arr), (arr - x, arr - x.array),
+                      (x - arr, x.array - arr), (arr * x, arr * x.array), (arr / x, arr / x.array),
+                      (x / arr, x.array / arr), (arr ** x, arr ** x.array), (arr @ x, arr @ x.array)]:
         assert isinstance(out, Tensor) and out.requires_grad
-        np.testing.assert_allclose(out.data, want)
+        np.testing.assert_allclose(out.array, want)
     x.grad = None
     (arr - x).sum().backward()
     np.testing.assert_array_equal(x.grad, [-1.0, -1.0, -1.0])
     x.grad = None
     (arr / x).sum().backward()
-    np.testing.assert_allclose(x.grad, -arr / x.data ** 2)
+    np.testing.assert_allclose(x.grad, -arr / x.array ** 2)
 
 
 def test_unsupported_operand():
@@ -397,14 +397,14 @@ def test_comparisons_return_bool_tensors_without_grad(op):
     x = _leaf([1.0, 2.0, 3.0])
     y = _leaf([2.0, 2.0, 2.0])
     arr = np.array([3.0, 2.0, 1.0])
-    want = eval(f"x.data {op} y.data")
+    want = eval(f"x.array {op} y.array")
     for out, ref in [(eval(f"x {op} y"), want), (eval(f"x {op} 2.0"), want),
-                     (eval(f"arr {op} x"), eval(f"arr {op} x.data")),
-                     (eval(f"x {op} arr"), eval(f"x.data {op} arr")),
+                     (eval(f"arr {op} x"), eval(f"arr {op} x.array")),
+                     (eval(f"x {op} arr"), eval(f"x.array {op} arr")),
                      (eval(f"_leaf(1.0) {op} 1.0"), eval(f"1.0 {op} 1.0"))]:
-        assert isinstance(out, Tensor) and isinstance(out.data, np.ndarray)
+        assert isinstance(out, Tensor) and isinstance(out.array, np.ndarray)
         assert out.dtype == np.bool_ and not out.requires_grad and out.grad_fn is None
-        np.testing.assert_array_equal(out.data, ref)
+        np.testing.assert_array_equal(out.array, ref)
 
 
 def test_tensors_hash_by_identity():
@@ -416,12 +416,12 @@ def test_tensors_hash_by_identity():
 def test_0d_results_are_arrays_and_support_inplace():
     x = _leaf(0.5)
     for y in (x.exp(), x * 2, x + x, -x, x.tanh(), x ** 2):
-        assert isinstance(y.data, np.ndarray) and y.shape == ()
+        assert isinstance(y.array, np.ndarray) and y.shape == ()
         d = y.detach()
         d.add_(1)  # would fail on a numpy scalar
     with tinynet.no_grad():
         z = x.exp()
-    assert isinstance(z.data, np.ndarray)
+    assert isinstance(z.array, np.ndarray)
     z.mul_(2)
     np.testing.assert_allclose(z.item(), 2 * np.exp(0.5))
 
@@ -432,41 +432,41 @@ def test_softmax_family_finite_for_huge_logits(name):
     logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, 9999.0]])
     x = _leaf(logits, np.float32)
     out = getattr(tinynet, name)(x, dim=1)
-    assert np.all(np.isfinite(out.data))
+    assert np.all(np.isfinite(out.array))
     (out * tinynet.tensor(np.arange(out.size, dtype=np.float32).reshape(out.shape))).sum() \
         .backward()
     assert np.all(np.isfinite(x.grad))
     if name == "logsumexp":
-        np.testing.assert_allclose(out.data, [1e4, -1e4 + np.log(3), 1e4 + np.log(2 + np.exp(-1))],
+        np.testing.assert_allclose(out.array, [1e4, -1e4 + np.log(3), 1e4 + np.log(2 + np.exp(-1))],
                                    rtol=1e-6)
     if name == "softmax":
-        np.testing.assert_allclose(out.data[0], [1, 0, 0])
-        np.testing.assert_allclose(out.data[1], [1 / 3] * 3, rtol=1e-6)
+        np.testing.assert_allclose(out.array[0], [1, 0, 0])
+        np.testing.assert_allclose(out.array[1], [1 / 3] * 3, rtol=1e-6)
 
 
 # ================================================================ randomness
 def test_manual_seed_is_bitwise_reproducible():
     tinynet.manual_seed(123)
-    a = [tinynet.rand(5, 3).data, tinynet.randn(4, dtype=np.float64).data, tinynet.randn(7).data]
+    a = [tinynet.rand(5, 3).array, tinynet.randn(4, dtype=np.float64).array, tinynet.randn(7).array]
     tinynet.manual_seed(123)
-    b = [tinynet.rand(5, 3).data, tinynet.randn(4, dtype=np.float64).data, tinynet.randn(7).data]
+    b = [tinynet.rand(5, 3).array, tinynet.randn(4, dtype=np.float64).array, tinynet.randn(7).array]
     for u, v in zip(a, b):
         assert u.tobytes() == v.tobytes()
     tinynet.manual_seed(124)
-    assert tinynet.rand(5, 3).data.tobytes() != a[0].tobytes()
+    assert tinynet.rand(5, 3).array.tobytes() != a[0].tobytes()
 
 
 def test_rng_state_round_trip():
     tinynet.manual_seed(7)
     tinynet.rand(3)
     state = tinynet.get_rng_state()
-    first = tinynet.randn(10).data.copy()
+    first = tinynet.randn(10).array.copy()
     tinynet.rand(100)  # move on
     tinynet.set_rng_state(state)
-    assert tinynet.randn(10).data.tobytes() == first.tobytes()
+    assert tinynet.randn(10).array.tobytes() == first.tobytes()
     import json
     tinynet.set_rng_state(json.loads(json.dumps(state)))  # JSON-friendly
-    assert tinynet.randn(10).data.tobytes() == first.tobytes()
+    assert tinynet.randn(10).array.tobytes() == first.tobytes()
 
 
 def test_rng_argument_errors():
@@ -502,13 +502,13 @@ def test_retained_grad_accumulates_like_a_leaf():
     loss = (h * h).sum()
     loss.backward(retain_graph=True)
     loss.backward()
-    np.testing.assert_allclose(h.grad, 2 * 2 * h.data)
+    np.testing.assert_allclose(h.grad, 2 * 2 * h.array)
 
 
 def test_a_backward_rule_returning_the_wrong_shape_is_an_error_not_a_silent_broadcast():
     import tinynet as tn
     from tinynet.tensor import record
     x = tn.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    out = record("broken", x.data * 2, (x,), lambda g: (g.sum(axis=0, keepdims=True),))
+    out = record("broken", x.array * 2, (x,), lambda g: (g.sum(axis=0, keepdims=True),))
     with pytest.raises(RuntimeError, match=r"shape \(1, 2\) reached a leaf of shape \(2, 2\)"):
         out.sum().backward()

@@ -87,10 +87,10 @@ def test_an_int_index_is_a_view_so_inplace_changes_reach_the_base():
     c, ch = tn.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
     c[0].add_(1)
     ch[0].add_(1)
-    np.testing.assert_array_equal(c.data, ch.numpy())  # was [1, 2]: the change was lost
+    np.testing.assert_array_equal(c.array, ch.numpy())  # was [1, 2]: the change was lost
     m = tn.tensor([[1.0, 2.0]])
     m[0, 1].fill_(7.0)
-    np.testing.assert_array_equal(m.data, [[1.0, 7.0]])
+    np.testing.assert_array_equal(m.array, [[1.0, 7.0]])
     # and the shared version counter still guards a saved base
     x = tn.tensor([1.0, 2.0], requires_grad=True)
     k = tn.tensor([3.0, 4.0])
@@ -143,7 +143,7 @@ def test_an_integer_tensor_made_to_require_grad_by_assignment_gets_no_truncated_
 # ================================================================ broken backward rules
 def test_a_wrong_gradient_shape_for_a_non_leaf_is_an_error_not_a_silent_broadcast():
     def weighted_sum(t):  # out = sum(t * [1, 2, 3]); this rule forgets the weights' shape
-        return record("wsum", np.asarray((t.data * [1.0, 2.0, 3.0]).sum()), (t,),
+        return record("wsum", np.asarray((t.array * [1.0, 2.0, 3.0]).sum()), (t,),
                       lambda g: (g * np.array([1.0]),))
     x = tn.tensor(np.ones(3), requires_grad=True)
     h = x * tn.tensor(np.array([1.0, 10.0, 100.0]))
@@ -155,7 +155,7 @@ def test_a_wrong_gradient_shape_for_a_non_leaf_is_an_error_not_a_silent_broadcas
 def test_a_backward_rule_returning_too_few_gradients_is_an_error():
     a = tn.tensor(np.ones(2), requires_grad=True)
     b = tn.tensor(np.ones(2), requires_grad=True)
-    out = record("add2", a.data + b.data, (a, b), lambda g: (g,))  # forgot b's gradient
+    out = record("add2", a.array + b.array, (a, b), lambda g: (g,))  # forgot b's gradient
     with pytest.raises(RuntimeError, match=r"'add2' \(numbered as in \.tape\(\)\) "
                                            r"must return a tuple with one gradient"):
         out.sum().backward()  # was: b.grad stayed None, silently
@@ -174,7 +174,7 @@ def test_relu_clip_maximum_minimum_give_zero_not_nan_where_they_block_an_inf_gra
     for f in cases:
         x, xh = _pair(a)
         y, yh = f(tn, x), f(torch, xh)
-        np.testing.assert_allclose(y.data, yh.detach().numpy(), **TOL)  # a finite forward
+        np.testing.assert_allclose(y.array, yh.detach().numpy(), **TOL)  # a finite forward
         y.sum().backward()
         yh.sum().backward()
         assert not np.isnan(x.grad).any()  # was: nan wherever the op blocked an inf
@@ -206,7 +206,7 @@ def test_reducing_over_dim_empty_tuple_reduces_every_dim_as_torch():
     for name in ("sum", "mean", "amax"):
         y, yh = getattr(x, name)(dim=()), getattr(xh, name)(dim=())
         assert y.shape == tuple(yh.shape) == ()  # was (2, 3): nothing reduced
-        np.testing.assert_allclose(y.data, yh.detach().numpy(), **TOL)
+        np.testing.assert_allclose(y.array, yh.detach().numpy(), **TOL)
     assert x.sum(dim=(), keepdim=True).shape == (1, 1)
     x.mean(dim=()).backward()
     np.testing.assert_allclose(x.grad, np.full((2, 3), 1 / 6))
@@ -324,7 +324,7 @@ def test_random_graphs_match_torch(dtype):
             th.retain_grad()
         loss = loss_h = 0
         for t, th in pool[-3:] + [pool[rng.integers(len(pool))]]:
-            np.testing.assert_allclose(t.data, th.detach().numpy(), **tol)
+            np.testing.assert_allclose(t.array, th.detach().numpy(), **tol)
             if t.requires_grad:
                 w = rng.standard_normal(t.shape).astype(dtype)
                 loss = loss + (t * tn.tensor(w)).sum()

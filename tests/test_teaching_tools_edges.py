@@ -54,7 +54,7 @@ def test_gradient_norms_are_the_true_ones_on_a_shared_broadcast_view_graph():
     s = (v * v).sum()
     out = ((e * e).sum(0) * s).sum()  # L = s * P with P = sum(e^2)
     out.backward()
-    E = np.exp(a.data + b.data)
+    E = np.exp(a.array + b.array)
     V = E[1:, ::2]
     S, P = np.sum(V * V), np.sum(E * E)
     dE = 2 * E * S
@@ -126,7 +126,7 @@ def test_gradcheck_prints_the_relative_error_formula_it_uses(monkeypatch, capsys
     x = tn.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
 
     def bad_tanh(t):  # a backward 5 times too large
-        out = np.tanh(t.data)
+        out = np.tanh(t.array)
 
         def backward(g):
             return (5 * g * (1 - out ** 2),)
@@ -135,8 +135,8 @@ def test_gradcheck_prints_the_relative_error_formula_it_uses(monkeypatch, capsys
     case = Case("elementwise", "bad tanh", "(2,3)", lambda: bad_tanh(x), [x])
     res = check_case(case)
     w = np.random.default_rng(0).standard_normal((2, 3))  # check_case's weights (seed 0)
-    numeric = numerical_gradient(lambda: float(np.sum(bad_tanh(x).data * w)),
-                                 x.data.reshape(-1), 1e-6)
+    numeric = numerical_gradient(lambda: float(np.sum(bad_tanh(x).array * w)),
+                                 x.array.reshape(-1), 1e-6)
     analytic = x.grad.reshape(-1)
     err = np.max(np.abs(analytic - numeric))
     assert res.rel_error == pytest.approx(

@@ -22,7 +22,7 @@ from tinynet import Tensor
 def test_default_dtype(data, dtype):
     t = tinynet.tensor(data)
     assert t.dtype == dtype
-    np.testing.assert_array_equal(t.data, np.asarray(data))
+    np.testing.assert_array_equal(t.array, np.asarray(data))
 
 
 def test_explicit_dtype_wins():
@@ -36,15 +36,15 @@ def test_data_is_copied():
     src = np.array([1.0, 2.0])
     t = tinynet.tensor(src)
     src[0] = 100.0
-    assert t.data[0] == 1.0
+    assert t.array[0] == 1.0
     u = tinynet.tensor(t)  # from a Tensor: a new copy too
-    u.data[1] = -1.0
-    assert t.data[1] == 2.0
+    u.array[1] = -1.0
+    assert t.array[1] == 2.0
 
 
 def test_data_is_ndarray_even_for_scalars():
     t = tinynet.tensor(3.0)
-    assert isinstance(t.data, np.ndarray) and t.shape == () and t.ndim == 0
+    assert isinstance(t.array, np.ndarray) and t.shape == () and t.ndim == 0
 
 
 @pytest.mark.parametrize("bad", ["abc", ["a", "b"], {"a": 1}, object()])
@@ -140,7 +140,7 @@ def test_tolist():
 def test_numpy_shares_memory_and_refuses_grad_tensors():
     t = tinynet.tensor([1.0, 2.0])
     a = t.numpy()
-    assert isinstance(a, np.ndarray) and np.shares_memory(a, t.data)
+    assert isinstance(a, np.ndarray) and np.shares_memory(a, t.array)
     g = tinynet.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="detach"):
         g.numpy()
@@ -152,8 +152,8 @@ def test_detach():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
-    np.testing.assert_array_equal(d.data, [2.0, 4.0])
+    assert np.shares_memory(d.array, y.array)
+    np.testing.assert_array_equal(d.array, [2.0, 4.0])
     # ops on a detached tensor are not recorded
     assert (d * 3).grad_fn is None
 
@@ -165,7 +165,7 @@ def test_zeros_ones_empty(fn, value):
     for t in (fn(2, 3), fn((2, 3)), fn([2, 3])):
         assert t.shape == (2, 3) and t.dtype == np.float32 and not t.requires_grad
         if value is not None:
-            np.testing.assert_array_equal(t.data, np.full((2, 3), value))
+            np.testing.assert_array_equal(t.array, np.full((2, 3), value))
     assert fn(4, dtype=np.float64).dtype == np.float64
     assert fn(2, requires_grad=True).requires_grad
     assert fn().shape == ()
@@ -174,7 +174,7 @@ def test_zeros_ones_empty(fn, value):
 def test_full():
     t = tinynet.full((2, 2), 3.5)
     assert t.dtype == np.float32
-    np.testing.assert_array_equal(t.data, np.full((2, 2), 3.5))
+    np.testing.assert_array_equal(t.array, np.full((2, 2), 3.5))
     assert tinynet.full(3, 7).dtype == np.int64
     assert tinynet.full(3, 7, dtype=np.float64).dtype == np.float64
 
@@ -182,14 +182,14 @@ def test_full():
 def test_like_and_arange():
     x = tinynet.tensor(np.ones((2, 3)))
     z = tinynet.zeros_like(x)
-    assert z.shape == (2, 3) and z.dtype == np.float64 and not z.data.any()
+    assert z.shape == (2, 3) and z.dtype == np.float64 and not z.array.any()
     assert tinynet.ones_like(x, dtype=np.float32).dtype == np.float32
-    np.testing.assert_array_equal(tinynet.arange(4).data, [0, 1, 2, 3])
+    np.testing.assert_array_equal(tinynet.arange(4).array, [0, 1, 2, 3])
     assert tinynet.arange(4).dtype == np.int64
     a = tinynet.arange(0.0, 1.0, 0.25)
     assert a.dtype == np.float32
-    np.testing.assert_allclose(a.data, [0, 0.25, 0.5, 0.75])
-    np.testing.assert_array_equal(tinynet.arange(1, 7, 2).data, [1, 3, 5])
+    np.testing.assert_allclose(a.array, [0, 0.25, 0.5, 0.75])
+    np.testing.assert_array_equal(tinynet.arange(1, 7, 2).array, [1, 3, 5])
     with pytest.raises(ValueError, match="step"):
         tinynet.arange(0, 3, 0)
 
@@ -213,8 +213,8 @@ def test_rand_randn_shapes_ranges():
     tinynet.manual_seed(0)
     r = tinynet.rand(1000)
     assert r.dtype == np.float32 and r.shape == (1000,)
-    assert 0 <= r.data.min() and r.data.max() < 1
+    assert 0 <= r.array.min() and r.array.max() < 1
     n = tinynet.randn(200, 50, dtype=np.float64)
     assert n.dtype == np.float64
-    assert abs(n.data.mean()) < 0.05 and abs(n.data.std() - 1) < 0.05
+    assert abs(n.array.mean()) < 0.05 and abs(n.array.std() - 1) < 0.05
     assert tinynet.randn(3, requires_grad=True).requires_grad

@@ -44,7 +44,7 @@ def _compare(torch, f, *arrays, seed=0):
     for a, b in zip(tn_out, th_out):
         assert a.shape == tuple(b.shape)
         _same_dtype(a, b)
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-10, atol=1e-10)
         if b.requires_grad:
             w = rng.standard_normal(a.shape)
             tn_loss = tn_loss + (a * tinynet.tensor(w)).sum()
@@ -66,7 +66,7 @@ def _values(torch, f, *arrays):
     want = f(torch, *[torch.tensor(a) for a in arrays])
     assert got.shape == tuple(want.shape)
     _same_dtype(got, want)
-    np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-6)  # float32: numpy vs torch ulps
+    np.testing.assert_allclose(got.array, want.numpy(), rtol=1e-6)  # float32: numpy vs torch ulps
     return got
 
 
@@ -166,8 +166,8 @@ def test_dim_numel_and_casts(torch):
 def test_clone_and_contiguous_are_copies_with_identity_gradient():
     x = tinynet.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     for y in (x.clone(), x.contiguous(), x.T.contiguous(), tinynet.clone(x)):
-        assert not np.shares_memory(y.data, x.data) and y.data.flags.c_contiguous
-        assert y.data.flags.writeable
+        assert not np.shares_memory(y.array, x.array) and y.array.flags.c_contiguous
+        assert y.array.flags.writeable
     y = x.T.contiguous()
     (y * tinynet.tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
     np.testing.assert_array_equal(x.grad, np.arange(6.0).reshape(3, 2).T)
@@ -184,7 +184,7 @@ def test_new_zeros_new_ones(torch):
                 got, want = getattr(x, name)(*args), getattr(tx, name)(*args)
                 assert got.shape == tuple(want.shape) and not got.requires_grad
                 _same_dtype(got, want)
-                np.testing.assert_array_equal(got.data, want.numpy())
+                np.testing.assert_array_equal(got.array, want.numpy())
     y = tinynet.zeros(1).new_ones(2, dtype="int64")
     assert y.dtype == np.int64 and y.tolist() == [1, 1]
     assert tinynet.zeros(1).new_zeros(2, requires_grad=True).requires_grad
@@ -225,7 +225,7 @@ def test_unary_special_values_and_int_dtypes(torch):
     v = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan, 1e-30])
     with np.errstate(all="ignore"):
         for name in ("reciprocal", "rsqrt", "sign", "sin", "cos", "log1p", "expm1"):
-            got = getattr(tinynet.tensor(v), name)().data
+            got = getattr(tinynet.tensor(v), name)().array
             want = getattr(torch.tensor(v), name)().numpy()
             np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=name)  # nan == nan
             _values(torch, lambda m, t: getattr(t, name)(), np.array([1, 0, 3]))
@@ -372,7 +372,7 @@ def test_flip(torch, dims):
 def test_flip_is_a_copy_and_gradcheck(torch):
     _compare(torch, lambda m, x: x.flip(0), np.array(2.0))
     x = tinynet.tensor(_rand((2, 3), 19), requires_grad=True)
-    assert not np.shares_memory(x.flip(1).data, x.data)
+    assert not np.shares_memory(x.flip(1).array, x.array)
     assert tinynet.gradcheck(lambda t: t.flip(0, 1), [x])
 
 
@@ -407,7 +407,7 @@ def test_pieces_are_views_and_gradients_flow():
     x = tinynet.tensor(_rand((4, 6), 23), requires_grad=True)
     for pieces in (x.chunk(3, 1), x.split([1, 3], 0), x.unbind(1), (x.narrow(1, 2, 3),)):
         assert isinstance(pieces, tuple)
-        assert all(np.shares_memory(p.data, x.data) and p.grad_fn.op == "getitem"
+        assert all(np.shares_memory(p.array, x.array) and p.grad_fn.op == "getitem"
                    for p in pieces)
     assert tinynet.gradcheck(lambda t: tinynet.cat(t.chunk(3, 1)[::-1], 1), [x])
     assert tinynet.gradcheck(lambda t: t.split([1, 3], 0)[1] * t.split(2)[0].sum(), [x])
@@ -565,7 +565,7 @@ def test_var_std_with_a_bool_alone_is_unbiased_as_torch(torch, method, unbiased)
     a = _rand((3, 4), 7)
     ours = getattr(tinynet.tensor(a), method)(unbiased)
     theirs = getattr(torch.tensor(a), method)(unbiased)
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-12)
 
 
 def test_var_with_a_bool_and_more_arguments_is_refused():

@@ -17,21 +17,21 @@ def _x(*shape):
 # -- pooling: PyTorch's other arguments ------------------------------------------------
 def test_pooling_accepts_torch_defaults_in_torch_argument_order():
     x = _x(2, 3, 6, 6)
-    ref = F.max_pool2d(x, 2).data
+    ref = F.max_pool2d(x, 2).array
     # nn.MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode)
     m = nn.MaxPool2d(2, 2, 0, 1, False, False)
-    assert np.array_equal(m(x).data, ref)
+    assert np.array_equal(m(x).array, ref)
     assert repr(m) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     # F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
-    assert np.array_equal(F.max_pool2d(x, 2, 2, 0, 1, False, False).data, ref)
-    ref = F.avg_pool2d(x, 3, 1, 1).data
+    assert np.array_equal(F.max_pool2d(x, 2, 2, 0, 1, False, False).array, ref)
+    ref = F.avg_pool2d(x, 3, 1, 1).array
     # nn.AvgPool2d / F.avg_pool2d(kernel, stride, padding, ceil_mode, count_include_pad,
     # divisor_override)
-    assert np.array_equal(nn.AvgPool2d(3, 1, 1, False, True, None)(x).data, ref)
-    assert np.array_equal(F.avg_pool2d(x, 3, 1, 1, False, True, None).data, ref)
+    assert np.array_equal(nn.AvgPool2d(3, 1, 1, False, True, None)(x).array, ref)
+    assert np.array_equal(F.avg_pool2d(x, 3, 1, 1, False, True, None).array, ref)
     # without padding count_include_pad=False changes nothing: accepted
-    assert np.array_equal(nn.AvgPool2d(2, count_include_pad=False)(x).data,
-                          F.avg_pool2d(x, 2).data)
+    assert np.array_equal(nn.AvgPool2d(2, count_include_pad=False)(x).array,
+                          F.avg_pool2d(x, 2).array)
 
 
 @pytest.mark.parametrize("make, arg", [
@@ -57,11 +57,11 @@ def test_relu_inplace_as_torch():
     assert repr(nn.ReLU()) == "ReLU()"
     assert repr(nn.ReLU(True)) == "ReLU(inplace=True)"
     x = _x(2, 3)
-    expected = np.maximum(x.data, 0)
-    assert np.array_equal(F.relu(x, inplace=False).data, expected)
-    assert not np.array_equal(x.data, expected)         # inplace=False leaves x alone
+    expected = np.maximum(x.array, 0)
+    assert np.array_equal(F.relu(x, inplace=False).array, expected)
+    assert not np.array_equal(x.array, expected)         # inplace=False leaves x alone
     out = nn.ReLU(inplace=True)(x)
-    assert out is x and np.array_equal(x.data, expected)
+    assert out is x and np.array_equal(x.array, expected)
     y = _x(2, 3).requires_grad_()
     with pytest.raises(RuntimeError, match="inplace=False"):
         nn.ReLU(inplace=True)(y)                         # would corrupt the recorded graph

@@ -66,10 +66,10 @@ def test_pow_exponent_gradient_edge_cases_follow_torch():
 def test_var_positional_args_are_dim_unbiased_keepdim_as_torch():
     x = np.random.default_rng(0).standard_normal((3, 4))
     biased = tinynet.tensor(x).var(1, False)
-    np.testing.assert_allclose(biased.data, np.var(x, axis=1), rtol=1e-12)   # was unbiased
+    np.testing.assert_allclose(biased.array, np.var(x, axis=1), rtol=1e-12)   # was unbiased
     kept = tinynet.tensor(x).var(1, True, True)
     assert kept.shape == (3, 1)
-    np.testing.assert_allclose(kept.data[:, 0], np.var(x, axis=1, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(kept.array[:, 0], np.var(x, axis=1, ddof=1), rtol=1e-12)
     assert tinynet.tensor(x).var(1, keepdim=True).shape == (3, 1)
 
 
@@ -77,7 +77,7 @@ def test_var_positional_args_are_dim_unbiased_keepdim_as_torch():
 def test_clip_int_tensor_with_float_bounds_gives_floats():
     out = tinynet.tensor([-1, 1, 0, 3]).clip(0.5, 2.5)
     assert out.dtype.kind == "f"
-    np.testing.assert_array_equal(out.data, [0.5, 1.0, 0.5, 2.5])    # was [0, 1, 0, 2]
+    np.testing.assert_array_equal(out.array, [0.5, 1.0, 0.5, 2.5])    # was [0, 1, 0, 2]
     assert tinynet.tensor([-1, 5]).clip(0, 2).dtype == np.int64
 
 
@@ -85,7 +85,7 @@ def test_clip_accepts_tensor_bounds_and_rejects_bad_ones_clearly():
     x = _leaf([[-2.0, 0.5, 3.0], [1.0, -1.0, 0.0]])
     lo = tinynet.tensor(np.array([0.0, 0.0, 1.0]))
     y = x.clip(lo, 2.0)
-    np.testing.assert_array_equal(y.data, [[0.0, 0.5, 2.0], [1.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(y.array, [[0.0, 0.5, 2.0], [1.0, 0.0, 1.0]])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [[0, 1, 0], [1, 0, 0]])
     with pytest.raises(TypeError, match="clip: min .*requires grad"):
@@ -126,7 +126,7 @@ def test_softmax_family_over_an_empty_dim():
     assert tinynet.softmax(x, dim=0).shape == (0, 3)
     assert tinynet.log_softmax(x, dim=0).shape == (0, 3)
     lse = tinynet.logsumexp(x, dim=0)
-    np.testing.assert_array_equal(lse.data, [-np.inf] * 3)     # log of an empty sum, as torch
+    np.testing.assert_array_equal(lse.array, [-np.inf] * 3)     # log of an empty sum, as torch
     lse.sum().backward()
     assert x.grad.shape == (0, 3)
 
@@ -209,7 +209,7 @@ def test_tensor_to_float_double_cpu_as_pytorch():
     assert x.to(tinynet.tensor(np.zeros(1))).dtype == np.float64   # x.to(other)
     assert tinynet.tensor([1, 2]).float().dtype == np.float32
     c = x.to("cpu", copy=True)
-    assert c is not x and np.shares_memory(c.data, x.data) is False
+    assert c is not x and np.shares_memory(c.array, x.array) is False
     with pytest.raises(ValueError, match="CPU only"):
         x.to("cuda")
     with pytest.raises(TypeError, match="unexpected keyword"):
@@ -224,4 +224,4 @@ def test_float_math_of_int_tensors_is_float32_as_torch(name, f):
     ints = np.array([1, 2, 5])
     out = getattr(tinynet, name)(tinynet.tensor(ints))
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, f(ints.astype(np.float64)), rtol=1e-6)
+    np.testing.assert_allclose(out.array, f(ints.astype(np.float64)), rtol=1e-6)

@@ -37,10 +37,10 @@ def test_var_std_conflicting_arguments_are_refused_as_torch(fn, args, kwargs):
 def test_var_std_correction_none_is_the_default(fn):
     x0 = np.random.default_rng(0).standard_normal((3, 4))
     x = tinynet.tensor(x0)
-    np.testing.assert_allclose(getattr(x, fn)(1, correction=None).data,
-                               getattr(x, fn)(1).data)
+    np.testing.assert_allclose(getattr(x, fn)(1, correction=None).array,
+                               getattr(x, fn)(1).array)
     torch = pytest.importorskip("torch")
-    np.testing.assert_allclose(getattr(x, fn)(correction=None).data,
+    np.testing.assert_allclose(getattr(x, fn)(correction=None).array,
                                getattr(torch.tensor(x0), fn)(correction=None).numpy())
 
 

@@ -38,7 +38,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor):
             raise TypeError(f"gradcheck: input {i} is {type_name(t)}, expected a Tensor")
-        x = Tensor(np.array(t.data, dtype=np.float64) if t.dtype.kind == "f" else t.data)
+        x = Tensor(np.array(t.array, dtype=np.float64) if t.dtype.kind == "f" else t.array)
         if t.requires_grad:
             x.requires_grad_(True)
         xs.append(x)
@@ -52,7 +52,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     w = rng.standard_normal(out.shape)
 
     def loss() -> float:
-        return float(np.sum(np.asarray(fn(*xs).data, dtype=np.float64) * w))
+        return float(np.sum(np.asarray(fn(*xs).array, dtype=np.float64) * w))
 
     for x in xs:
         x.grad = None
@@ -62,7 +62,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
         if not x.requires_grad:
             continue
         analytic = np.zeros(x.shape) if x.grad is None else x.grad
-        flat = x.data.reshape(-1)  # a view: nudging it nudges x
+        flat = x.array.reshape(-1)  # a view: nudging it nudges x
         if x.size <= max_elements:
             numeric = numerical_gradient(loss, flat, eps)
             _compare(i, x.shape, analytic.reshape(-1), numeric, atol, rtol, "element")

@@ -58,19 +58,19 @@ def check_case(case: Case, seed: int = 0) -> CaseResult:
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     for t in case.leaves:
-        t.data = np.ascontiguousarray(t.data, dtype=np.float64)  # so reshape(-1) is a view
+        t.array = np.ascontiguousarray(t.array, dtype=np.float64)  # so reshape(-1) is a view
         t.grad = None
     out = case.fn()
     w = rng.standard_normal(out.shape)
     (out * Tensor(w)).sum().backward()
 
     def loss() -> float:  # (not under no_grad: dropout would rightly warn there)
-        return float(np.sum(case.fn().data * w))
+        return float(np.sum(case.fn().array * w))
 
     worst, passed, detail = 0.0, True, ""
     for k, t in enumerate(case.leaves):
         analytic = np.zeros(t.shape) if t.grad is None else t.grad.reshape(t.shape)
-        numeric = numerical_gradient(loss, t.data.reshape(-1), EPS)
+        numeric = numerical_gradient(loss, t.array.reshape(-1), EPS)
         a = analytic.reshape(-1)
         err = np.abs(a - numeric)
         # relative to the leaf's largest gradient; at least atol, so a gradient that is
@@ -167,7 +167,7 @@ def cases() -> Iterator[Case]:
     yield Case("elementwise", "masked_fill", "(3,4) mask (1,4)",
                lambda: tn.masked_fill(x, mask, 0.5), [x])
     p, q = _distinct(rng, 3, 4), _distinct(rng, 3, 4)
-    q.data = q.data + 0.01  # p and q never equal
+    q.array = q.array + 0.01  # p and q never equal
     yield Case("elementwise", "maximum", "(3,4),(3,4)", lambda: tn.maximum(p, q), [p, q])
     yield Case("elementwise", "minimum", "(3,4),(3,4)", lambda: tn.minimum(p, q), [p, q])
     yield Case("elementwise", "where", "mask (1,4), (3,4), (4,)",
@@ -191,7 +191,7 @@ def cases() -> Iterator[Case]:
     yield Case("reduce", "std", "(2,3,4) dim=(0,2) keepdim",
                lambda: tn.std(r, dim=(0, 2), keepdim=True), [r])
     rz = L(3, 4)
-    rz.data[0, 1] = rz.data[2, 0] = rz.data[2, 3] = 0.0  # one zero in row 0, two in row 2
+    rz.array[0, 1] = rz.array[2, 0] = rz.array[2, 3] = 0.0  # one zero in row 0, two in row 2
     yield Case("reduce", "prod (with zeros)", "(3,4) dim=1", lambda: tn.prod(rz, 1), [rz])
     yield Case("reduce", "cumsum", "(2,3,4) dim=-2", lambda: tn.cumsum(r, -2), [r])
     yield Case("reduce", "logsumexp", "(2,3,4) dim=-1", lambda: tn.logsumexp(r, dim=-1), [r])

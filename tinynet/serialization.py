@@ -57,7 +57,7 @@ def _as_path(path: Any, fn: str) -> Path:
 def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
     """The JSON node for ``obj``; arrays are appended to ``arrays`` as (member, array)."""
     if isinstance(obj, Tensor):
-        obj = obj.data
+        obj = obj.array
     if isinstance(obj, (np.ndarray, np.generic)):
         if obj.dtype.kind not in _ARRAY_KINDS:
             raise TypeError(f"save: {where} is a numpy array of dtype {obj.dtype}; checkpoints "

@@ -89,8 +89,8 @@ class TapeView:
                     continue
                 if id(t) in given:
                     name = given[id(t)]
-                elif t.data.ndim == 0 and not t.requires_grad:
-                    name = _scalar(t.data)
+                elif t.array.ndim == 0 and not t.requires_grad:
+                    name = _scalar(t.array)
                 else:
                     kind = "x" if t.requires_grad else "c"
                     while f"{kind}{counters[kind]}" in taken:
@@ -163,8 +163,8 @@ class TapeView:
         if not lab.isprintable():  # a newline or tab in a name would break the row
             lab = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
                           for c in lab)
-        if t._node is None and t.data.ndim == 0 and not t.requires_grad and \
-                lab == _scalar(t.data):
+        if t._node is None and t.array.ndim == 0 and not t.requires_grad and \
+                lab == _scalar(t.array):
             return lab  # a number: its value says it all
         return f"{lab} {fmt_shape(t.shape)}"
 

@@ -171,8 +171,8 @@ class Node:
         self.versions = [b[0] for b in self.vboxes]
         self.grad: Optional[np.ndarray] = None
         self.grad_pass = 0
-        self.out_shape = out.data.shape
-        self.out_dtype = out.data.dtype
+        self.out_shape = out.array.shape
+        self.out_dtype = out.array.dtype
         self.retained: Optional[weakref.ref] = None
 
     def __repr__(self) -> str:
@@ -193,7 +193,7 @@ def record(op: str, out: np.ndarray, inputs: Sequence["Tensor"], backward: Backw
     """
     t = Tensor.__new__(Tensor)
     # numpy returns scalars, not 0-d arrays, from ufuncs on 0-d input; keep .data an array
-    t.data = out if type(out) is np.ndarray else np.asarray(out)
+    t.array = out if type(out) is np.ndarray else np.asarray(out)
     t.grad = None
     t._vbox = view_of._vbox if view_of is not None else [0]
     if _grad_enabled:
@@ -233,7 +233,7 @@ def _operands(a: "Tensor", b: "Tensor") -> tuple[np.ndarray, np.ndarray]:
     and a 0-d tensor only sets the dtype if it is of a higher kind (bool < int < float)
     than the tensors with dimensions.  Same dtypes (the usual case) pass through.
     """
-    x, y = a.data, b.data
+    x, y = a.array, b.array
     if x.dtype == y.dtype:
         return x, y
     kx, ky = _KIND_RANK.get(x.dtype.kind, 4), _KIND_RANK.get(y.dtype.kind, 4)
@@ -295,12 +295,12 @@ class Tensor:
             reaches it (leaves, and non-leaves that called ``retain_grad()``).
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_node", "_vbox", "_name", "__weakref__")
+    __slots__ = ("array", "requires_grad", "grad", "_node", "_vbox", "_name", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         arr = np.array(data, dtype=dtype, copy=True)
         if dtype is None:
             if arr.dtype == np.float64 and not isinstance(data, np.ndarray) \
@@ -311,7 +311,7 @@ class Tensor:
                                 f"(got numpy dtype {arr.dtype}); pass numbers or arrays")
             elif arr.dtype.kind == "i" and arr.dtype != np.int64:
                 arr = arr.astype(np.int64)
-        self.data: np.ndarray = arr
+        self.array: np.ndarray = arr
         self.grad: Optional[np.ndarray] = None
         self._node: Optional[Node] = None
         self._vbox = [0]
@@ -328,36 +328,54 @@ class Tensor:
         if isinstance(x, (bool, int, float)):
             # keep float32 float32: numpy treats Python scalars as "weak" types, so a
             # float tensor's dtype wins (checked first: np.result_type costs ~2 us)
-            dt = like.data.dtype
+            dt = like.array.dtype
             if dt.kind not in "fc":
                 dt = np.result_type(dt, x)
             t = Tensor.__new__(Tensor)
-            t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x, dt), None, None, [0], False
+            t.array, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x, dt), None, None, [0], False
             return t
         if isinstance(x, (np.ndarray, np.number, list, tuple)):
             t = Tensor.__new__(Tensor)
-            t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x), None, None, [0], False
+            t.array, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(x), None, None, [0], False
             return t
         raise TypeError(f"unsupported operand type: Tensor and {type_name(x)}")
 
     # -- simple properties ------------------------------------------------
     @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's memory, off the tape (PyTorch's ``.data``):
+        in-place changes through it are neither recorded nor version-checked."""
+        t = Tensor.__new__(Tensor)
+        t.array, t.grad, t._node, t._vbox, t.requires_grad = self.array, None, None, [0], False
+        return t
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type_name(value)}")
+        self.array = value.array
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.asarray(t)``: the array (a copy only if a dtype asks for one)."""
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def size(self) -> "_Size":
         """The number of elements (an int, as numpy's ``size``) that can also be called as
         PyTorch's method: ``x.size()`` is the shape, ``x.size(0)`` one dimension."""
-        return _Size(self.data.size, self.data.shape)
+        return _Size(self.array.size, self.array.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -379,45 +397,45 @@ class Tensor:
         self._vbox[0] += 1
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __iter__(self) -> Any:
         """The rows ``self[0], self[1], ...`` (without this, Python's fallback iteration
         would stop silently on a 0-d tensor instead of failing)."""
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self.array)))
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared memory, like torch's ``.numpy()``)."""
         if self.requires_grad:
             raise RuntimeError("numpy(): this tensor requires grad; call .detach().numpy() "
                                "so the tape is not bypassed by accident")
-        return self.data
+        return self.array
 
     def item(self) -> Number:
         """The single element as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted, "
-                             f"got shape {self.data.shape}")
-        return self.data.item()
+                             f"got shape {self.array.shape}")
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def detach(self) -> "Tensor":
         """A tensor sharing this data, cut off from the tape."""
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t._node, t._vbox, t.requires_grad = self.data, None, None, self._vbox, False
+        t.array, t.grad, t._node, t._vbox, t.requires_grad = self.array, None, None, self._vbox, False
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Start (or stop) tracking gradients for this leaf tensor; returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self.array.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, "
-                            f"got dtype {self.data.dtype}; make it with dtype=float32")
+                            f"got dtype {self.array.dtype}; make it with dtype=float32")
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
                                "grad; use .detach() for a non-leaf")
@@ -433,10 +451,10 @@ class Tensor:
         return self
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(")
         extra = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extra.append(f"dtype={self.data.dtype}")
+        if self.array.dtype not in (np.float32, np.int64, np.bool_):
+            extra.append(f"dtype={self.array.dtype}")
         if self._node is not None:
             extra.append(f"grad_fn=<{self._node.op}>")
         elif self.requires_grad:
@@ -444,10 +462,10 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise ValueError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self.array.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.array.size} elements is "
                              f"ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -457,8 +475,8 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch."""
-        if self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self.array.ndim == 0:
+            return format(self.array.item(), spec)
         return object.__format__(self, spec)
 
     __hash__ = object.__hash__  # == is elementwise, so hash by identity
@@ -488,22 +506,22 @@ class Tensor:
                                "tape entry; did you create its inputs with requires_grad=True "
                                "(or run the forward inside no_grad())?")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(f"backward(): grad can be implicitly created only for "
                                    f"one-element outputs; this output has shape "
-                                   f"{self.data.shape}, so pass grad= of that shape")
-            g = np.ones_like(self.data)
+                                   f"{self.array.shape}, so pass grad= of that shape")
+            g = np.ones_like(self.array)
         else:
-            g = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
-            if g.dtype != self.data.dtype:
-                if g.dtype.kind not in ("biufc" if self.data.dtype.kind == "c" else "biuf"):
+            g = np.asarray(grad.array if isinstance(grad, Tensor) else grad)
+            if g.dtype != self.array.dtype:
+                if g.dtype.kind not in ("biufc" if self.array.dtype.kind == "c" else "biuf"):
                     # (numpy would turn None into nan and silently drop imaginary parts)
                     raise TypeError(f"backward(): grad must hold real numbers, got "
                                     f"{type_name(grad)} of dtype {g.dtype}")
-                g = g.astype(self.data.dtype)
-            if g.shape != self.data.shape:
+                g = g.astype(self.array.dtype)
+            if g.shape != self.array.shape:
                 raise ValueError(f"backward(): grad has shape {g.shape}, expected the "
-                                 f"output's shape {self.data.shape}")
+                                 f"output's shape {self.array.shape}")
         if self._node is None:  # a leaf: dL/dself is the given grad
             _accumulate(self, g)
             return
@@ -548,11 +566,11 @@ class Tensor:
                 if inp._node is None:
                     _accumulate(inp, ig)  # checks the shape too
                 else:
-                    if ig.shape != inp.data.shape:  # a broken backward rule: fail here,
+                    if ig.shape != inp.array.shape:  # a broken backward rule: fail here,
                         # before numpy broadcasting hides it in a later entry
                         raise RuntimeError(
                             f"backward(): a gradient of shape {ig.shape} reached a tensor "
-                            f"of shape {inp.data.shape} from {entry(node)}; "
+                            f"of shape {inp.array.shape} from {entry(node)}; "
                             f"the op's backward must return each input's exact shape")
                     key = id(inp._node)
                     prev = pending.get(key)
@@ -582,10 +600,10 @@ class Tensor:
     def _inplace(self, name: str, fn: Callable[[np.ndarray], None],
                  source: Any = None) -> "Tensor":
         self._check_inplace(name, source)
-        if not self.data.flags.writeable:  # numpy would say only "output array is read-only"
+        if not self.array.flags.writeable:  # numpy would say only "output array is read-only"
             raise RuntimeError(f"{name}: this tensor's memory is read-only (e.g. a view made by "
                                f"expand(), whose elements share memory); change a copy instead")
-        fn(self.data)
+        fn(self.array)
         self._vbox[0] += 1
         return self
 
@@ -604,15 +622,15 @@ class Tensor:
     def _update(self, name: str, sym: str, ufunc: np.ufunc, other: Any,
                 alpha: Number = 1) -> "Tensor":
         """self = self (ufunc) alpha * other, in place; the result must fit self's dtype."""
-        o = other.data if isinstance(other, Tensor) else other
+        o = other.array if isinstance(other, Tensor) else other
         if alpha != 1:
             o = o * alpha
-        result = np.result_type(self.data.dtype, o)
+        result = np.result_type(self.array.dtype, o)
         if ufunc is np.divide and result.kind not in "fc":
             result = np.dtype(np.float64)  # true division: ints give a float
-        if not np.can_cast(result, self.data.dtype, "same_kind"):  # as torch: no truncating
+        if not np.can_cast(result, self.array.dtype, "same_kind"):  # as torch: no truncating
             raise TypeError(f"{name}: the result ({result}) cannot be stored in place in a "
-                            f"tensor of dtype {self.data.dtype} (as in PyTorch); write "
+                            f"tensor of dtype {self.array.dtype} (as in PyTorch); write "
                             f"x = x {sym} y, or convert x first (e.g. x.float())")
         return self._inplace(name, lambda d: ufunc(d, o, out=d, casting="unsafe"), other)
 
@@ -623,13 +641,13 @@ class Tensor:
         return self._inplace("fill_", lambda d: d.fill(value))
 
     def copy_(self, src: Any) -> "Tensor":
-        s = src.data if isinstance(src, Tensor) else np.asarray(src)
+        s = src.array if isinstance(src, Tensor) else np.asarray(src)
         try:
-            fits = np.broadcast_shapes(s.shape, self.data.shape) == self.data.shape
+            fits = np.broadcast_shapes(s.shape, self.array.shape) == self.array.shape
         except ValueError:  # not broadcastable at all
             fits = False
         if not fits:
-            raise ValueError(f"copy_: source shape {s.shape} does not fit {self.data.shape}")
+            raise ValueError(f"copy_: source shape {s.shape} does not fit {self.array.shape}")
         return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"), src)
 
     # ``x += y``: in place, as PyTorch (other names for ``x`` see the change, and a
@@ -657,7 +675,7 @@ class Tensor:
         return self._iop(other, Tensor.__truediv__, Tensor.div_)
 
     def __setitem__(self, idx: Any, value: Any) -> None:
-        v = value.data if isinstance(value, Tensor) else value
+        v = value.array if isinstance(value, Tensor) else value
         self._inplace("__setitem__", lambda d: d.__setitem__(_index(idx), v), value)
 
     # ----------------------------------------------------------------------
@@ -718,7 +736,7 @@ class Tensor:
 
         def backward(g):  # d(-a)/da = -1
             return (-g,)
-        return record("neg", -a.data, (a,), backward)
+        return record("neg", -a.array, (a,), backward)
 
     def __pow__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
@@ -751,18 +769,18 @@ class Tensor:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up "
                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
         try:
-            out = a.data @ b.data
+            out = a.array @ b.array
         except ValueError:  # numpy's message speaks of "remapped shapes"
             raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
                              f"do not broadcast") from None
 
         def backward(g):  # C = AB:  dA = G B^T,  dB = A^T G
             if a.ndim == 2 and b.ndim == 2:  # plain matrices (the common case): the formula
-                return (g @ b.data.T if a.requires_grad else None,
-                        a.data.T @ g if b.requires_grad else None)
+                return (g @ b.array.T if a.requires_grad else None,
+                        a.array.T @ g if b.requires_grad else None)
             # a 1-D operand acts as a row (left) or column (right) matrix
-            A = a.data if a.ndim > 1 else a.data[None, :]
-            B = b.data if b.ndim > 1 else b.data[:, None]
+            A = a.array if a.ndim > 1 else a.array[None, :]
+            B = b.array if b.ndim > 1 else b.array[:, None]
             G = g if b.ndim > 1 else g[..., None]
             G = G if a.ndim > 1 else G[..., None, :]
             ga = unbroadcast(G @ B.swapaxes(-1, -2), A.shape).reshape(a.shape) \
@@ -777,9 +795,9 @@ class Tensor:
 
     # comparisons: results are boolean tensors outside the tape
     def _compare(self, other: Any, fn: Callable) -> "Tensor":
-        o = other.data if isinstance(other, Tensor) else other
+        o = other.array if isinstance(other, Tensor) else other
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(fn(self.data, o)), None, None, [0], False
+        t.array, t.grad, t._node, t._vbox, t.requires_grad = np.asarray(fn(self.array, o)), None, None, [0], False
         return t
 
     def __lt__(self, o: Any) -> "Tensor":
@@ -803,7 +821,7 @@ class Tensor:
     # logical operators on bool (and integer) tensors: ``~mask``, ``a & b``, ``a | b``, ``a ^ b``
     def _logical(self, o: Any, fn: Callable, sym: str) -> "Tensor":
         for v in (self, o):
-            dt = (v.data if isinstance(v, Tensor) else np.asarray(v)).dtype
+            dt = (v.array if isinstance(v, Tensor) else np.asarray(v)).dtype
             if dt.kind not in "biu":
                 raise TypeError(f"{sym}: only bool and integer tensors, got dtype {dt}; "
                                 f"compare first (x > 0) to get a bool mask")
@@ -846,16 +864,16 @@ class _Size(int):
 
 def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
     """leaf.grad += g (the first time: a fresh copy in the leaf's dtype)."""
-    if g.shape != leaf.data.shape:  # a backward rule broke its contract: fail loudly
+    if g.shape != leaf.array.shape:  # a backward rule broke its contract: fail loudly
         raise RuntimeError(f"backward(): a gradient of shape {g.shape} reached a leaf of "
-                           f"shape {leaf.data.shape}; the op's backward must return each "
+                           f"shape {leaf.array.shape}; the op's backward must return each "
                            f"input's exact shape")
     if leaf.grad is None:
-        if leaf.data.dtype.kind not in "fc":  # e.g. ``int_tensor.requires_grad = True``
+        if leaf.array.dtype.kind not in "fc":  # e.g. ``int_tensor.requires_grad = True``
             raise RuntimeError(f"backward(): a gradient reached a tensor of dtype "
-                               f"{leaf.data.dtype}; only floating-point tensors can require "
+                               f"{leaf.array.dtype}; only floating-point tensors can require "
                                f"gradients (use requires_grad_(), which checks this)")
-        leaf.grad = np.array(g, dtype=leaf.data.dtype, copy=True)
+        leaf.grad = np.array(g, dtype=leaf.array.dtype, copy=True)
     else:
         leaf.grad += g
 
@@ -863,9 +881,9 @@ def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
 def _index(idx: Any) -> Any:
     """Let tensors be used as indices (integer arrays and boolean masks)."""
     if isinstance(idx, Tensor):
-        return idx.data
+        return idx.array
     if isinstance(idx, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+        return tuple(i.array if isinstance(i, Tensor) else i for i in idx)
     return idx
 
 

@@ -341,7 +341,7 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optim
               dynamic_ncols=True) as bar:
         for batch, (images, labels) in enumerate(loader, 1):
             if augment:
-                images = Tensor(random_shift(images.data, augment))
+                images = Tensor(random_shift(images.array, augment))
             logits = model(images)
             loss = loss_fn(logits, labels)
             try:
@@ -353,7 +353,7 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: optim.Optim
             optimizer.step()
             n = len(labels)
             total_loss += value * n
-            correct += _accuracy(logits.data, labels.data)
+            correct += _accuracy(logits.array, labels.array)
             seen += n
             # drop this step's graph now: it holds every activation and every node.grad,
             # which would otherwise stay alive through the next batch's forward pass
@@ -376,7 +376,7 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray,
         xb, yb = x[i:i + batch_size], y[i:i + batch_size]
         logits = model(Tensor(xb))
         total_loss += float(loss_fn(logits, Tensor(yb)).item())
-        correct += _accuracy(logits.data, yb)
+        correct += _accuracy(logits.array, yb)
     model.train(was_training)
     return total_loss / len(y), correct / len(y)
 

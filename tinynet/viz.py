@@ -42,7 +42,7 @@ def tape_to_dot(view: TapeView, title: str = "tape") -> str:
     for k, t in enumerate(view.leaves):
         leaf_id[id(t)] = f"leaf{k}"
         label = view.label(t)
-        if t.data.ndim == 0 and not t.requires_grad and label != "?":
+        if t.array.ndim == 0 and not t.requires_grad and label != "?":
             text, style = label, 'shape=plaintext'
         else:
             text = f"{label}\n{fmt_shape(t.shape)}"

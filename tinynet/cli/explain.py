@@ -54,7 +54,7 @@ def conv2d_terms(h: int, w: int, kh: int, kw: int, stride: int = 1,
     eye_x = np.eye(hw).reshape(hw, 1, h, w)         # batch of one-hot images e_ij
     eye_w = np.eye(kk).reshape(kk, 1, kh, kw)       # bank of one-hot filters e_ab
     with no_grad():
-        o = conv2d(Tensor(eye_x), Tensor(eye_w), stride=stride, padding=padding).data
+        o = conv2d(Tensor(eye_x), Tensor(eye_w), stride=stride, padding=padding).array
     ho, wo = o.shape[2:]
     # o[ij, ab, k, l] = C[kl, ij, ab]
     fwd = o.reshape(h, w, kh, kw, ho, wo).transpose(4, 5, 0, 1, 2, 3)
@@ -169,7 +169,7 @@ def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
         y = Tensor(y_np, requires_grad=True)
         h = dropout(y, p, training=True, inverted=inverted)
         h.backward(gh)
-        return h.data.copy(), y.grad.copy()
+        return h.array.copy(), y.grad.copy()
 
     state = get_rng_state()  # the example must not disturb the caller's random stream
     try:

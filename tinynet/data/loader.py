@@ -40,7 +40,7 @@ class TensorDataset(Dataset):
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
             raise ValueError("TensorDataset: needs at least one array")
-        self.arrays = tuple(a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
+        self.arrays = tuple(a.array if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
                 raise ValueError(f"TensorDataset: array {i} is a scalar; need a first dimension")
@@ -121,7 +121,7 @@ class DataLoader:
         items = [self.dataset[int(i)] for i in idx]  # slow path: any indexable dataset
         if not isinstance(items[0], tuple):
             items = [(it,) for it in items]
-        return [np.stack([f.data if isinstance(f, Tensor) else np.asarray(f) for f in field])
+        return [np.stack([f.array if isinstance(f, Tensor) else np.asarray(f) for f in field])
                 for field in zip(*items)]
 
     def __repr__(self) -> str:

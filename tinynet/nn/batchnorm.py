@@ -69,9 +69,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, batch count 0."""
         if self.track_running_stats:
-            self.running_mean.data.fill(0)
-            self.running_var.data.fill(1)
-            self.num_batches_tracked.data.fill(0)
+            self.running_mean.array.fill(0)
+            self.running_var.array.fill(1)
+            self.num_batches_tracked.array.fill(0)
             for b in (self.running_mean, self.running_var, self.num_batches_tracked):
                 b._bump_version()
 
@@ -80,7 +80,7 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         for p, v in ((self.weight, 1), (self.bias, 0)):
             if p is not None:
-                p.data.fill(v)
+                p.array.fill(v)
                 p._bump_version()
 
     def _check_input(self, input: Tensor) -> None:

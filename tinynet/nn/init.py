@@ -64,7 +64,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     """Write ``values`` into ``tensor``'s existing array (keeping its dtype)."""
     with no_grad():
-        np.copyto(tensor.data, values, casting="unsafe")
+        np.copyto(tensor.array, values, casting="unsafe")
         tensor._bump_version()
     return tensor
 

@@ -313,8 +313,8 @@ class Module:
     def _cast(self, dtype: type) -> "Module":
         """Convert floating-point parameters and buffers (and grads) to ``dtype`` in place."""
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f" and t.data.dtype != dtype:
-                t.data = t.data.astype(dtype)
+            if t.array.dtype.kind == "f" and t.array.dtype != dtype:
+                t.array = t.array.astype(dtype)
                 if t.grad is not None:
                     t.grad = t.grad.astype(dtype)
                 t._bump_version()  # a graph recorded with the old array is now stale
@@ -388,7 +388,7 @@ class Module:
         """
         if not isinstance(prefix, str):
             raise TypeError(f"state_dict: prefix must be a str, got {type_name(prefix)}")
-        return OrderedDict((k, t if keep_vars else t.data.copy())
+        return OrderedDict((k, t if keep_vars else t.array.copy())
                            for k, t in self._state_tensors(prefix))
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
@@ -419,7 +419,7 @@ class Module:
                 continue
             value = state_dict[key]
             try:
-                arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+                arr = np.asarray(value.array if isinstance(value, Tensor) else value)
             except Exception as e:  # e.g. a torch tensor that still requires grad
                 errors.append(f'could not convert the value of "{key}" to an array: {e}')
                 continue
@@ -444,7 +444,7 @@ class Module:
         with no_grad():
             for target, arr in values:
                 # copy into the existing array: optimizers and views keep seeing it
-                np.copyto(target.data, arr, casting="unsafe")
+                np.copyto(target.array, arr, casting="unsafe")
                 target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
 

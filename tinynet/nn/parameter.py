@@ -12,7 +12,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data.data if isinstance(data, Tensor) else data,
+        super().__init__(data.array if isinstance(data, Tensor) else data,
                          dtype=None if not isinstance(data, (int, float, list)) else "float32",
                          requires_grad=requires_grad)
 

@@ -83,14 +83,14 @@ ge = _alias("ge", lambda input, other: input >= other)
 
 # whole-tensor comparisons, as Python bools (nothing to differentiate)
 equal = _alias("equal", lambda input, other: input.shape == _other(other, "equal").shape
-               and bool(np.array_equal(input.data, other.data)))
+               and bool(np.array_equal(input.array, other.array)))
 allclose = _alias("allclose", lambda input, other, rtol=1e-05, atol=1e-08, equal_nan=False: bool(
-    np.allclose(input.data, _other(other, "allclose").data, rtol=rtol, atol=atol,
+    np.allclose(input.array, _other(other, "allclose").array, rtol=rtol, atol=atol,
                 equal_nan=equal_nan)))
 
 # shapes and copies: the shape ops, the casts of elementwise.py, creation.py
 t = _alias("t", _t)
-numel = _alias("numel", lambda input: input.data.size)
+numel = _alias("numel", lambda input: input.array.size)
 clone = _alias("clone", lambda input: _cast_copy(input))
 _method("dim", lambda self: self.ndim)
 _method("expand_as", lambda self, other: expand(self, _other(other, "expand_as").shape))

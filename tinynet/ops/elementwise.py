@@ -17,7 +17,7 @@ from .._names import type_name
 def _floats(x: Tensor) -> np.ndarray:
     """``x``'s data, as float32 if it holds ints or bools: PyTorch's result dtype for
     exp(int), sin(int), ... (numpy would give float64)."""
-    return x.data if x.dtype.kind in "fc" else x.data.astype(np.float32)
+    return x.array if x.dtype.kind in "fc" else x.array.astype(np.float32)
 
 
 def _sign(d: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -42,7 +42,7 @@ def log(x: Tensor) -> Tensor:
         out = np.log(_floats(x))
 
     def backward(g):  # d/dx ln x = 1/x
-        return (g / x.data,)
+        return (g / x.array,)
     return record("log", out, (x,), backward)
 
 
@@ -61,10 +61,10 @@ def sqrt(x: Tensor) -> Tensor:
 @tensor_method
 def abs(x: Tensor) -> Tensor:
     """|x|; its gradient at 0 (and at NaN) is taken as 0, as in PyTorch."""
-    out = np.abs(x.data)
+    out = np.abs(x.array)
 
     def backward(g):  # d/dx |x| = sign(x) = [x > 0] - [x < 0]   (0 at 0 and at NaN)
-        return (g * _sign(x.data, g.dtype),)
+        return (g * _sign(x.array, g.dtype),)
     return record("abs", out, (x,), backward)
 
 
@@ -98,7 +98,7 @@ def sigmoid(x: Tensor) -> Tensor:
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); the gradient at 0 is 0, and NaN passes its gradient through, as in PyTorch."""
     # against an array of zeros, not the scalar 0: numpy's scalar-broadcast max is ~3x slower
-    out = np.maximum(x.data, np.zeros_like(x.data))
+    out = np.maximum(x.array, np.zeros_like(x.array))
 
     def backward(g):  # d/dx relu(x) = 0 if x <= 0 else 1   (NaN <= 0 is False: 1)
         if np.isfinite(g).all():  # the usual case: a multiply is the fastest mask
@@ -160,10 +160,10 @@ def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) ->
     if dt.kind not in "fc":  # an integer tensor with a float bound gives floats (as int + 0.5)
         given = [v for v, arg in ((lo, min), (hi, max)) if arg is not None]
         dt = np.result_type(dt, *(np.asarray(v) for v in given))
-    out = np.clip(x.data, lo, hi).astype(dt, copy=False)
+    out = np.clip(x.array, lo, hi).astype(dt, copy=False)
 
     def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside (0 even where g is inf)
-        return (np.where((x.data >= lo) & (x.data <= hi), g, 0),)
+        return (np.where((x.array >= lo) & (x.array <= hi), g, 0),)
     return record("clip", out, (x,), backward)
 
 
@@ -176,7 +176,7 @@ def _bound(x: Tensor, v: Any, name: str) -> Any:
         if v.requires_grad and is_grad_enabled():
             raise TypeError(f"clip: {name} is a Tensor that requires grad; clip passes no "
                             f"gradient to its bounds, use tinynet.maximum/minimum instead")
-        v = v.data
+        v = v.array
     arr = np.asarray(v)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"clip: {name} must be a number or a numeric Tensor/array, got {v!r}")
@@ -201,7 +201,7 @@ def _cast(x: Tensor, dtype: np.dtype) -> Tensor:
     """``x`` in ``dtype`` (``x`` itself if it already is); differentiable between floats."""
     if x.dtype == dtype:
         return x
-    out = x.data.astype(dtype)
+    out = x.array.astype(dtype)
     if np.dtype(dtype).kind not in "fc":  # ints and bools have no gradient (PyTorch: detached)
         return Tensor(out, dtype=out.dtype)
 
@@ -226,7 +226,7 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 
 def _cast_copy(x: Tensor) -> Tensor:
-    out = x.data.copy()
+    out = x.array.copy()
 
     def backward(g):  # a copy: d/dx = 1
         return (g,)
@@ -271,7 +271,7 @@ def rsqrt(x: Tensor) -> Tensor:
 @tensor_method
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 (0 at NaN, as PyTorch); keeps the dtype (bool stays bool)."""
-    d = x.data
+    d = x.array
     out = d.copy() if d.dtype == np.bool_ else _sign(d, d.dtype)
 
     def backward(g):  # d/dx sign(x) = 0 (a step; its jump at 0 is taken as 0, as PyTorch)
@@ -285,7 +285,7 @@ def sin(x: Tensor) -> Tensor:
     out = np.sin(_floats(x))
 
     def backward(g):  # d/dx sin x = cos x
-        return (g * np.cos(x.data),)
+        return (g * np.cos(x.array),)
     return record("sin", out, (x,), backward)
 
 
@@ -295,7 +295,7 @@ def cos(x: Tensor) -> Tensor:
     out = np.cos(_floats(x))
 
     def backward(g):  # d/dx cos x = -sin x
-        return (-g * np.sin(x.data),)
+        return (-g * np.sin(x.array),)
     return record("cos", out, (x,), backward)
 
 
@@ -307,7 +307,7 @@ def log1p(x: Tensor) -> Tensor:
 
     def backward(g):  # d/dx ln(1 + x) = 1 / (1 + x)
         with np.errstate(divide="ignore"):
-            return (g / (1 + x.data),)
+            return (g / (1 + x.array),)
     return record("log1p", out, (x,), backward)
 
 
@@ -324,7 +324,7 @@ def expm1(x: Tensor) -> Tensor:
 @tensor_method
 def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     """``x`` with ``value`` wherever the bool ``mask`` is True (the two broadcast together)."""
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad:
@@ -333,7 +333,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
         raise TypeError(f"masked_fill: value must be a number (or a 0-d tensor that does not "
                         f"require grad), got {type_name(value)}")
     try:
-        out = np.broadcast_to(x.data, np.broadcast_shapes(x.shape, m.shape)).copy()
+        out = np.broadcast_to(x.array, np.broadcast_shapes(x.shape, m.shape)).copy()
     except ValueError:
         raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast with the "
                          f"input's shape {x.shape}") from None
@@ -347,7 +347,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """``input`` where the bool ``condition`` is True, else ``other`` (the three broadcast
     together; ``input`` or ``other`` may be a number)."""
-    c = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    c = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
     if c.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -374,16 +374,16 @@ Tensor.where = lambda self, condition, other: where(condition, self, other)  # t
 @tensor_method
 def isnan(x: Tensor) -> Tensor:
     """True where ``x`` is NaN."""
-    return Tensor(np.isnan(x.data))
+    return Tensor(np.isnan(x.array))
 
 
 @tensor_method
 def isinf(x: Tensor) -> Tensor:
     """True where ``x`` is +inf or -inf."""
-    return Tensor(np.isinf(x.data))
+    return Tensor(np.isinf(x.array))
 
 
 @tensor_method
 def isfinite(x: Tensor) -> Tensor:
     """True where ``x`` is neither NaN nor +-inf."""
-    return Tensor(np.isfinite(x.data))
+    return Tensor(np.isfinite(x.array))

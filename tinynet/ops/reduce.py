@@ -61,7 +61,7 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
         keepdim: Optional[bool] = None) -> Tensor:
     """Sum over ``axis`` (all axes by default)."""
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
-    out = np.asarray(x.data.sum(axis=axes, keepdims=kd))
+    out = np.asarray(x.array.sum(axis=axes, keepdims=kd))
 
     def backward(g):  # d/dx_i sum(x) = 1: every input gets the output's gradient
         return (np.broadcast_to(_expand_back(g, x, axes, kd), x.shape),)
@@ -73,9 +73,9 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
          keepdim: Optional[bool] = None) -> Tensor:
     """Mean over ``axis`` (all axes by default)."""
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
-    if x.data.dtype.kind not in "fc":
+    if x.array.dtype.kind not in "fc":
         raise TypeError(f"mean: needs a floating-point tensor, got dtype {x.dtype}")
-    out = np.asarray(x.data.mean(axis=axes, keepdims=kd))
+    out = np.asarray(x.array.mean(axis=axes, keepdims=kd))
     n = x.size // builtins.max(out.size, 1) if x.size else 0
 
     def backward(g):  # d/dx_i mean(x) = 1/n
@@ -88,10 +88,10 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, dim: Axis, keepdim: Optional
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
     if x.size == 0 and (axes is None or builtins.any(x.shape[a] == 0 for a in axes)):
         raise ValueError(f"{name}: cannot reduce over an empty dimension (shape {x.shape})")
-    out = np.asarray(fn(x.data, axis=axes, keepdims=kd))
+    out = np.asarray(fn(x.array, axis=axes, keepdims=kd))
 
     def backward(g):  # d/dx_i max(x) = 1 at the maximum, shared equally among ties
-        hit = x.data == _expand_back(out, x, axes, kd)
+        hit = x.array == _expand_back(out, x, axes, kd)
         count = hit.sum(axis=axes, keepdims=True)
         return ((_expand_back(g, x, axes, kd) * hit / count).astype(x.dtype, copy=False),)
     return record(name, out, (x,), backward)
@@ -109,7 +109,7 @@ def _select(x: Tensor, dim: Any, keepdim: bool, arg: Any, name: str) -> MaxMin:
         raise TypeError(f"{name}: dim must be a single int (got {dim!r}); use "
                         f"a{name}(x, dim) to reduce over several dims")
     (d,) = _axes(x, dim, name="dim") or (0,)  # a 0-d tensor: dim 0 or -1, as PyTorch
-    xd = x.data.reshape(1) if x.ndim == 0 else x.data
+    xd = x.array.reshape(1) if x.ndim == 0 else x.array
     if xd.shape[d] == 0:
         raise ValueError(f"{name}: cannot reduce over an empty dimension (shape {x.shape})")
     idx = np.expand_dims(arg(xd, axis=d), d)  # the first max/min (NaN counts as the max)
@@ -178,9 +178,9 @@ def _arg(x: Tensor, dim: Any, keepdim: bool, arg: Any, name: str) -> Tensor:
     if x.size == 0:
         raise ValueError(f"{name}: cannot take the {name} of an empty tensor")
     if dim is None:  # an index into the flattened tensor, as PyTorch
-        return Tensor(np.asarray(arg(x.data)))
+        return Tensor(np.asarray(arg(x.array)))
     (d,) = _axes(x, dim, name="dim") or (0,)
-    out = arg(x.data.reshape(1) if x.ndim == 0 else x.data, axis=d, keepdims=keepdim)
+    out = arg(x.array.reshape(1) if x.ndim == 0 else x.array, axis=d, keepdims=keepdim)
     return Tensor(np.asarray(out).reshape(()) if x.ndim == 0 else out)
 
 
@@ -220,9 +220,9 @@ def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
     if correction is None:
         correction = 1
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
-    if x.data.dtype.kind not in "fc":
+    if x.array.dtype.kind not in "fc":
         raise TypeError(f"var: needs a floating-point tensor, got dtype {x.dtype}")
-    centred = x.data - x.data.mean(axis=axes, keepdims=True)
+    centred = x.array - x.array.mean(axis=axes, keepdims=True)
     n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
     denom = builtins.max(n - correction, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -242,10 +242,10 @@ def std(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
         *, correction: Optional[float] = None, dim: Axis = None,
         keepdim: Optional[bool] = None) -> Tensor:
     """Standard deviation: sqrt of :func:`var`, with var's arguments (``correction=1``)."""
-    if x.data.dtype.kind not in "fc":
+    if x.array.dtype.kind not in "fc":
         raise TypeError(f"std: needs a floating-point tensor, got dtype {x.dtype}")
     v = var(x, axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
-    out = np.sqrt(v.data)
+    out = np.sqrt(v.array)
 
     def backward(g):  # d/dv sqrt(v) = 1 / (2 sqrt(v)); taken as 0 where std = 0 (as PyTorch)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -261,14 +261,14 @@ def prod(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else _dim(x, dim, "prod")
     axes = None if d is None or x.ndim == 0 else (d,)
     kd = keepdim and dim is not None
-    out = np.asarray(x.data.prod(axis=axes, keepdims=kd))
+    out = np.asarray(x.array.prod(axis=axes, keepdims=kd))
 
     def backward(g):  # d/dx_i prod(x) = prod_{j != i} x_j, computed without dividing by 0:
         # p = product of the non-zero x_j; no zero: p / x_i; one zero: p at the zero and 0
         # elsewhere; two or more zeros: 0 everywhere
-        zero = x.data == 0
+        zero = x.array == 0
         nzeros = zero.sum(axis=axes, keepdims=True)
-        nonzero = np.where(zero, 1, x.data)
+        nonzero = np.where(zero, 1, x.array)
         p = nonzero.prod(axis=axes, keepdims=True)
         dx = np.where(zero, np.where(nzeros == 1, p, 0), np.where(nzeros == 0, p / nonzero, 0))
         return ((_expand_back(g, x, axes, kd) * dx).astype(x.dtype, copy=False),)
@@ -279,7 +279,7 @@ def prod(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
 def cumsum(x: Tensor, dim: int) -> Tensor:
     """Running sum along ``dim``: out_i = x_0 + ... + x_i; ints and bools give int64."""
     d = _dim(x, dim, "cumsum")
-    xd = x.data.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
+    xd = x.array.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
     out = np.cumsum(xd, axis=d).reshape(x.shape)
 
     def backward(g):  # d out_i / d x_j = 1 for i >= j:  dx_j = sum_{i >= j} g_i (from the end)
@@ -292,7 +292,7 @@ def cumsum(x: Tensor, dim: int) -> Tensor:
 def _logical(x: Tensor, dim: Axis, keepdim: bool, fn: Any) -> Tensor:
     # dim=() reduces nothing here, as PyTorch's all/any (sum(dim=()) reduces everything)
     axes = () if isinstance(dim, (tuple, list)) and not dim else _axes(x, dim, name="dim")
-    return Tensor(np.asarray(fn(x.data, axis=axes, keepdims=keepdim)))
+    return Tensor(np.asarray(fn(x.array, axis=axes, keepdims=keepdim)))
 
 
 @tensor_method
@@ -331,15 +331,15 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
     """log(sum(exp(x))) along ``dim``, shifted by the max so it is finite for huge logits."""
     ax = _softmax_axis(x, dim, axis, "logsumexp")
     kd = bool(keepdim if keepdims is None else keepdims)
-    m = _max_keep(x.data, ax)
+    m = _max_keep(x.array, ax)
     m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
     with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer there
-        out_k = np.log(np.exp(x.data - m).sum(axis=ax, keepdims=True)) + m
+        out_k = np.log(np.exp(x.array - m).sum(axis=ax, keepdims=True)) + m
     out = out_k if kd else np.squeeze(out_k, ax)
 
     def backward(g):  # d/dx_i logsumexp(x) = softmax(x)_i
         gk = g if kd else np.expand_dims(g, ax)
-        return (gk * np.exp(x.data - out_k),)
+        return (gk * np.exp(x.array - out_k),)
     return record("logsumexp", out, (x,), backward)
 
 
@@ -347,7 +347,7 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
 def softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along ``dim`` (max-shifted: finite for logits of +-1e4)."""
     ax = _softmax_axis(x, dim, axis, "softmax")
-    e = np.exp(x.data - _max_keep(x.data, ax))
+    e = np.exp(x.array - _max_keep(x.array, ax))
     out = e / e.sum(axis=ax, keepdims=True)
 
     def backward(g):  # dx = s * (g - sum(g * s))   (the softmax Jacobian applied to g)
@@ -359,7 +359,7 @@ def softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None)
 def log_softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None) -> Tensor:
     """x_i - logsumexp(x) along ``dim``: the stable way to get log-probabilities."""
     ax = _softmax_axis(x, dim, axis, "log_softmax")
-    shifted = x.data - _max_keep(x.data, ax)
+    shifted = x.array - _max_keep(x.array, ax)
     out = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
 
     def backward(g):  # dx = g - softmax(x) * sum(g)

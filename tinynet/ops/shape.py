@@ -34,7 +34,7 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
     shape = _dims(shape)
     try:
-        out = x.data.reshape(shape)
+        out = x.array.reshape(shape)
     except (ValueError, TypeError):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
                          f"({x.size} elements) into {shape}") from None
@@ -58,7 +58,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 
     def backward(g):  # move each gradient axis back where it came from
         return (g.transpose(inverse),)
-    return record("permute", x.data.transpose(dims), (x,), backward, view_of=x)
+    return record("permute", x.array.transpose(dims), (x,), backward, view_of=x)
 
 
 @tensor_method
@@ -114,7 +114,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     target = tuple(x.shape[i - lead] if (s == -1 and i >= lead) else s
                    for i, s in enumerate(sizes))
     try:
-        out = np.broadcast_to(x.data, target)
+        out = np.broadcast_to(x.array, target)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
 
@@ -134,13 +134,13 @@ def _getitem(x: Tensor, idx: Any) -> Tensor:
     """``x[idx]`` with slices, integer arrays or boolean masks."""
     idx = _index(idx)
     try:
-        out = x.data[idx]
+        out = x.array[idx]
     except IndexError as e:
         raise IndexError(f"index {idx!r} is invalid for a tensor of shape {x.shape}: {e}") from None
     basic = _is_basic(idx)
     if basic and type(out) is not np.ndarray:  # x[0] of a 1-D x: numpy gives a copied scalar;
         # index with a trailing ... to get a 0-d VIEW, so x[0].add_(1) changes x, as in torch
-        out = x.data[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
+        out = x.array[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
 
     def backward(g):  # scatter the gradient back; repeated indices add up
         gx = np.zeros(x.shape, dtype=g.dtype)
@@ -165,7 +165,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     for t in ts[1:]:
         if t.ndim != ts[0].ndim or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
             raise ValueError(f"cat: shapes {[t.shape for t in ts]} differ outside dim {dim}")
-    out = np.concatenate([t.data for t in ts], axis=d, dtype=_join_dtype(ts))
+    out = np.concatenate([t.array for t in ts], axis=d, dtype=_join_dtype(ts))
     bounds = np.cumsum([t.shape[d] for t in ts])[:-1]
 
     def backward(g):  # each input gets its own slab of the gradient
@@ -182,7 +182,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if len({t.shape for t in ts}) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in ts]}")
     d = _dim(ts[0], dim, "stack", extra=1)
-    out = np.stack([t.data for t in ts], axis=d, dtype=_join_dtype(ts))
+    out = np.stack([t.array for t in ts], axis=d, dtype=_join_dtype(ts))
 
     def backward(g):  # input k gets slice k of the gradient along the new axis
         return tuple(np.take(g, k, axis=d).astype(t.dtype, copy=False) for k, t in enumerate(ts))
@@ -212,7 +212,7 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    out = np.pad(x.data, widths, mode="constant",
+    out = np.pad(x.array, widths, mode="constant",
                  constant_values=0 if value is None else value)  # F.pad's default is None
     inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
 
@@ -227,7 +227,7 @@ def flip(x: Tensor, *dims: Any) -> Tensor:
     ds = tuple(_dim(x, d, "flip") for d in _dims(dims))
     if len(set(ds)) != len(ds):
         raise ValueError(f"flip: a dim appears more than once in dims {_dims(dims)}")
-    out = np.flip(x.data, ds).copy() if x.ndim else x.data.copy()
+    out = np.flip(x.array, ds).copy() if x.ndim else x.array.copy()
 
     def backward(g):  # flipping is its own inverse: flip the gradient back
         return (np.flip(g, ds) if x.ndim else g,)
@@ -312,7 +312,7 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
 # --------------------------------------------------------------------------
 def _int_index(index: Any, n: int, dim: int, name: str) -> np.ndarray:
     """``index`` as an integer array whose values all lie in 0..n-1 (no negative wrap-around)."""
-    i = np.asarray(index.data if isinstance(index, Tensor) else index)
+    i = np.asarray(index.array if isinstance(index, Tensor) else index)
     if i.dtype.kind not in "iu":
         raise TypeError(f"{name}: index must be an integer tensor, got dtype {i.dtype}")
     if i.size and (i.min() < 0 or i.max() >= n):
@@ -338,7 +338,7 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
         gx = np.zeros(x.shape, dtype=g.dtype)
         np.add.at(gx, where, g)
         return (gx,)
-    return record("gather", np.asarray(x.data[where]), (x,), backward)
+    return record("gather", np.asarray(x.array[where]), (x,), backward)
 
 
 @tensor_method
@@ -349,7 +349,7 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     if idx.ndim > 1 or (x.ndim == 0 and idx.size != 1):
         raise ValueError(f"index_select: index must be 0-d or 1-D (one value for a 0-d input), "
                          f"got shape {idx.shape}")
-    xd = x.data.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
+    xd = x.array.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
     where = (slice(None),) * d + (idx.reshape(-1),)
     out = xd[where]
 

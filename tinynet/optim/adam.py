@@ -50,7 +50,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
         for p in params:
-            g, d = self._grad(p), p.data
+            g, d = self._grad(p), p.array
             state = self.state.get(p)
             if not state:
                 state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(d),

@@ -3,7 +3,7 @@
 An optimizer holds *parameter groups* -- dicts ``{'params': [p, ...], 'lr': ..., ...}``
 whose hyperparameters apply to their parameters -- and a per-parameter ``state``
 dict (momentum buffers, moment estimates).  ``step()`` reads each ``p.grad`` and
-changes ``p.data`` in place with plain numpy: an update is not part of the model,
+changes ``p.array`` in place with plain numpy: an update is not part of the model,
 so nothing is recorded on the tape.
 
 ``state_dict()`` format (as in PyTorch; parameters are numbered 0, 1, 2, ... across
@@ -191,12 +191,12 @@ class Optimizer:
         """``p.grad`` as an array of p's shape and dtype (no upcast of float32 params)."""
         g = p.grad
         if isinstance(g, Tensor):
-            g = g.data
-        if g.shape != p.data.shape:
-            raise ValueError(f"optimizer.step(): a parameter of shape {p.data.shape} has a "
+            g = g.array
+        if g.shape != p.array.shape:
+            raise ValueError(f"optimizer.step(): a parameter of shape {p.array.shape} has a "
                              f"grad of shape {g.shape}")
-        if g.dtype != p.data.dtype:
-            g = g.astype(p.data.dtype)
+        if g.dtype != p.array.dtype:
+            g = g.astype(p.array.dtype)
         return g
 
     # -- checkpoints ---------------------------------------------------------------
@@ -276,19 +276,19 @@ class Optimizer:
             new_state[p] = {}
             for sk, v in st.items():
                 if isinstance(v, Tensor):
-                    v = v.data
+                    v = v.array
                 ok = (v.dtype.kind in "biuf" if isinstance(v, np.ndarray)
                       else isinstance(v, numbers.Real) and not isinstance(v, bool))
                 if not ok:  # e.g. step='x' would only fail later, inside step()
                     raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] must be a "
                                      f"number or a real array, got {v!r:.60}")
                 if isinstance(v, np.ndarray):
-                    if v.shape != p.data.shape:
+                    if v.shape != p.array.shape:
                         raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] has "
                                          f"shape {v.shape}, but its parameter has shape "
-                                         f"{p.data.shape}")
+                                         f"{p.array.shape}")
                     # a copy in the parameter's dtype, as the update rules assume
-                    v = np.array(v, dtype=p.data.dtype if v.dtype.kind == "f" else v.dtype)
+                    v = np.array(v, dtype=p.array.dtype if v.dtype.kind == "f" else v.dtype)
                 new_state[p][sk] = v
         self.param_groups[:] = new_groups
         self.state = new_state

@@ -44,7 +44,7 @@ class SGD(Optimizer):
         for p in params:
             g = self._grad(p)
             if weight_decay != 0:
-                g = g + weight_decay * p.data
+                g = g + weight_decay * p.array
             if momentum != 0:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
@@ -54,5 +54,5 @@ class SGD(Optimizer):
                     buf *= momentum
                     buf += g if dampening == 0 else (1 - dampening) * g
                 g = g + momentum * buf if nesterov else buf
-            p.data -= lr * g
+            p.array -= lr * g
             p._bump_version()  # the tape must see that p changed in place

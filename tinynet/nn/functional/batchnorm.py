@@ -54,8 +54,8 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
     if input.ndim < 2:
         raise ValueError(f"batch_norm: input must be (N, C, ...) with at least 2 dimensions, "
                          f"got shape {input.shape}")
-    if input.data.dtype.kind != "f":
-        raise TypeError(f"batch_norm: input must be floating point, got dtype {input.data.dtype}")
+    if input.array.dtype.kind != "f":
+        raise TypeError(f"batch_norm: input must be floating point, got dtype {input.array.dtype}")
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"batch_norm: training must be True or False, got {training!r}")
     c = input.shape[1]
@@ -73,13 +73,13 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
     if not eps > 0:
         raise ValueError(f"batch_norm: eps must be > 0, got {eps}")
 
-    x = input.data
+    x = input.array
     dt = x.dtype
     axes = (0,) + tuple(range(2, x.ndim))           # every axis but the channel axis
     m = x.size // c if c else 0                      # values per channel
     bshape = (1, c) + (1,) * (x.ndim - 2)            # (C,) -> broadcastable against x
-    gamma = weight.data.astype(dt, copy=False).reshape(bshape) if weight is not None else None
-    beta = bias.data.astype(dt, copy=False).reshape(bshape) if bias is not None else None
+    gamma = weight.array.astype(dt, copy=False).reshape(bshape) if weight is not None else None
+    beta = bias.array.astype(dt, copy=False).reshape(bshape) if bias is not None else None
 
     if training:
         if m <= 1:
@@ -92,7 +92,7 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
         xhat = xc
         xhat *= inv_std                                           # reuse xc's memory
         if running_mean is not None:
-            rm, rv = running_mean.data, running_var.data
+            rm, rv = running_mean.array, running_var.array
             rm *= 1.0 - momentum
             rm += (momentum * mean.reshape(c)).astype(rm.dtype, copy=False)
             rv *= 1.0 - momentum
@@ -100,8 +100,8 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
             running_mean._bump_version()
             running_var._bump_version()
     else:
-        inv_std = (1.0 / np.sqrt(running_var.data.astype(dt) + dt.type(eps))).reshape(bshape)
-        mean = running_mean.data.astype(dt).reshape(bshape)
+        inv_std = (1.0 / np.sqrt(running_var.array.astype(dt) + dt.type(eps))).reshape(bshape)
+        mean = running_mean.array.astype(dt).reshape(bshape)
         xhat = (x - mean) * inv_std
 
     out = xhat * gamma if gamma is not None else xhat.copy()

@@ -94,8 +94,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
         raise ValueError(f"conv2d: input must be (N, C, H, W) or unbatched (C, H, W), "
                          f"got shape {x.shape}")
     unbatched = x.ndim == 3
-    xd = x.data[None] if unbatched else x.data
-    g = _geometry(xd, w.data, bias, stride, padding, dilation, groups)
+    xd = x.array[None] if unbatched else x.array
+    g = _geometry(xd, w.array, bias, stride, padding, dilation, groups)
     G, F, K = groups, g.F, g.C // groups * g.HH * g.WW
 
     # forward: out = W_mat @ cols, one product (batched over groups).  A bias rides in
@@ -104,9 +104,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
     # (and the backward's dW product gives db as its last column).
     has_bias = bias is not None
     cols = im2col(xd, g, G, ones_row=has_bias)              # (G, K (+1), N*Ho*Wx)
-    w_mat = w.data.reshape(G, F // G, K)                    # (G, F/G, C/G*HH*WW)
+    w_mat = w.array.reshape(G, F // G, K)                    # (G, F/G, C/G*HH*WW)
     if has_bias:
-        w_mat = np.concatenate((w_mat, bias.data.reshape(G, F // G, 1)), axis=2)
+        w_mat = np.concatenate((w_mat, bias.array.reshape(G, F // G, 1)), axis=2)
     per_image = g.Wx == g.Wo  # no filler columns: see the module docstring
     if per_image:  # one product per image lands in (N, F, Ho, Wo) order: no transposing copy
         out = np.empty((g.N, G, F // G, g.Ho * g.Wo), dtype=xd.dtype)  # C order, as (N, F, Ho, Wo)
@@ -118,7 +118,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
         out = np.empty((g.N, F, g.Ho, g.Wo), dtype=xd.dtype)
         np.copyto(out, out_cm.transpose(1, 0, 2, 3))
 
-    w_data = w.data
+    w_data = w.array
     saved_cols = cols if w.requires_grad else None  # only dW needs cols
     del cols
 

@@ -43,8 +43,8 @@ def _check_p(name: str, p: float) -> float:
 def _check(name: str, input: Tensor, p: float) -> float:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type_name(input)}")
-    if input.data.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {input.data.dtype}")
+    if input.array.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.array.dtype}")
     return _check_p(name, p)
 
 
@@ -53,7 +53,7 @@ def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool,
     """Shared body of dropout/dropout2d; ``mask_shape`` broadcasts against the input."""
     if not isinstance(training, (bool, np.bool_)):  # a string or None is truthy: say so
         raise TypeError(f"{name}: training must be True or False, got {training!r}")
-    x = input.data
+    x = input.array
     if not training:
         if inverted or p == 0.0:
             return input  # inverted dropout is the identity at evaluation time

@@ -15,7 +15,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"one_hot: tensor must be a Tensor of class indices, got "
                         f"{type_name(tensor)}")
-    idx = tensor.data
+    idx = tensor.array
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: tensor must hold integer class indices (int64), got dtype "
                         f"{idx.dtype}; use .long() on it")

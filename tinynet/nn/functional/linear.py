@@ -38,10 +38,10 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     if bias is not None and bias.shape != (out_f,):
         raise ValueError(f"linear: bias must have shape ({out_f},), got {bias.shape}")
 
-    x, W = input.data, weight.data
+    x, W = input.array, weight.array
     out = x @ W.T
     if bias is not None:
-        out += bias.data  # in place: out is a fresh array (promotion was ruled out above)
+        out += bias.array  # in place: out is a fresh array (promotion was ruled out above)
 
     def backward(g):
         # Flatten the batch dims: X (n, in), G (n, out), so dW is one matrix product.

@@ -50,7 +50,7 @@ def _check_weight(name: str, weight: Any) -> Optional[np.ndarray]:
         if weight.requires_grad:
             raise ValueError(f"{name}: weight must not require grad: class weights get no "
                              f"gradient (as in PyTorch); pass weight.detach()")
-        w = weight.data
+        w = weight.array
     elif isinstance(weight, np.ndarray):
         w = weight
     else:
@@ -74,7 +74,7 @@ def _class_weight(name: str, weight: Any, input: Tensor) -> Optional[np.ndarray]
     if w.shape != (c,):
         raise ValueError(f"{name}: weight must have shape ({c},) (one weight per class of "
                          f"input {input.shape}), got shape {w.shape}")
-    return w.astype(input.data.dtype, copy=False)
+    return w.astype(input.array.dtype, copy=False)
 
 
 def _check_class_input(name: str, input: Tensor, target: Any, ignore_index: int,
@@ -88,13 +88,13 @@ def _check_class_input(name: str, input: Tensor, target: Any, ignore_index: int,
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type_name(input)}")
-    if input.data.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {input.data.dtype}")
+    if input.array.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.array.dtype}")
     shape = input.shape
     if not shape:
         raise ValueError(f"{name}: input must have shape (N, C), (N, C, d1, ...) or unbatched "
                          f"(C,) (class scores), got shape ()")
-    t = target.data if isinstance(target, Tensor) else target
+    t = target.array if isinstance(target, Tensor) else target
     if not isinstance(t, np.ndarray):
         raise TypeError(f"{name}: target must be a Tensor of class indices, "
                         f"got {type_name(target)}")
@@ -197,7 +197,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Any = None, *,
     ignore_index = _check_ignore_index("cross_entropy", ignore_index)
     t, kept = _check_class_input("cross_entropy", input, target, ignore_index, probs_ok=True)
     w = _class_weight("cross_entropy", weight, input)
-    x = _rows(input.data)
+    x = _rows(input.array)
     m, c = x.shape
 
     if t.dtype.kind == "f":                      # class probabilities p: q = (1-s) p + s/C
@@ -302,7 +302,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Any = None, *,
     ignore_index = _check_ignore_index("nll_loss", ignore_index)
     t, kept = _check_class_input("nll_loss", input, target, ignore_index)
     w = _class_weight("nll_loss", weight, input)
-    x = _rows(input.data)
+    x = _rows(input.array)
     m = x.shape[0]
     rows = np.arange(m)
     wt = w[t] if w is not None else None         # each target's class weight (None: all 1)
@@ -342,16 +342,16 @@ def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     if not isinstance(input, Tensor):
         raise TypeError(f"mse_loss: input must be a Tensor, got {type_name(input)}")
-    if input.data.dtype.kind != "f":
-        raise TypeError(f"mse_loss: input must be floating point, got dtype {input.data.dtype}")
+    if input.array.dtype.kind != "f":
+        raise TypeError(f"mse_loss: input must be floating point, got dtype {input.array.dtype}")
     target = Tensor._lift(target, input) if not isinstance(target, Tensor) else target
     if target.shape != input.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} "
                          f"differ; they must be equal (broadcasting them is a common silent "
                          f"bug, e.g. (N, 1) vs (N,) gives (N, N)); reshape one of them")
-    diff = input.data - target.data
-    if diff.dtype != input.data.dtype:
-        diff = diff.astype(input.data.dtype)
+    diff = input.array - target.array
+    if diff.dtype != input.array.dtype:
+        diff = diff.astype(input.array.dtype)
     sq = np.square(diff)
     out = _reduce(sq, reduction)
 

@@ -46,8 +46,8 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     x = _check_input(input, "max_pool2d")
     check_unsupported("max_pool2d", padding, dilation=dilation, ceil_mode=ceil_mode,
                       return_indices=return_indices)
-    g = _geometry(x.data, kernel_size, stride, padding, "max_pool2d")
-    xpad = _padded(x.data, g, -np.inf)
+    g = _geometry(x.array, kernel_size, stride, padding, "max_pool2d")
+    xpad = _padded(x.array, g, -np.inf)
 
     # Running maximum over the kernel offsets k = 0, 1, ... in scan order; where offset
     # k is strictly larger it becomes the winner, so ties go to the first maximum:
@@ -108,8 +108,8 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     x = _check_input(input, "avg_pool2d")
     check_unsupported("avg_pool2d", padding, ceil_mode=ceil_mode,
                       count_include_pad=count_include_pad, divisor_override=divisor_override)
-    g = _geometry(x.data, kernel_size, stride, padding, "avg_pool2d")
-    xpad = _padded(x.data, g, 0)
+    g = _geometry(x.array, kernel_size, stride, padding, "avg_pool2d")
+    xpad = _padded(x.array, g, 0)
     area = g.kh * g.kw
 
     windows = _windows(xpad, g)
