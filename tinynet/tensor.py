@@ -154,10 +154,12 @@ class Node:
         grad: the gradient dL/dout that flowed through this entry in the last backward.
         grad_pass: the number of that backward, so that a tape shows only the gradients
             of the backward that went through its own output.
+        output: a weak reference to the output Tensor (``node.output()`` is None once
+            nothing else holds it).
     """
 
     __slots__ = ("seq", "op", "inputs", "backward", "vboxes", "versions", "grad",
-                 "grad_pass", "out_shape", "out_dtype", "retained", "__weakref__")
+                 "grad_pass", "out_shape", "out_dtype", "retained", "output", "__weakref__")
 
     def __init__(self, op: str, inputs: tuple["Tensor", ...], backward: BackwardFn,
                  out: "Tensor") -> None:
@@ -174,6 +176,9 @@ class Node:
         self.out_shape = out.array.shape
         self.out_dtype = out.array.dtype
         self.retained: Optional[weakref.ref] = None
+        # the output, without keeping it alive: the tape view shows its values while
+        # the user (or a later entry's inputs) still holds it
+        self.output = weakref.ref(out)
 
     def __repr__(self) -> str:
         return f"<Node #{self.seq} {self.op} -> {self.out_shape}>"
