@@ -5,8 +5,16 @@ _tune_malloc()  # see tinynet/_malloc.py: big training buffers are reused, not r
 from .tensor import (Tensor, no_grad, enable_grad, is_grad_enabled, set_grad_enabled)
 inference_mode = no_grad  # PyTorch's faster no_grad; here the same thing
 from .random import manual_seed, get_rng_state, set_rng_state
-from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, arange,
-                       rand, randn, empty, from_numpy, randperm, linspace)
+from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, full_like, arange,
+                       rand, randn, rand_like, randn_like, randint, normal, empty, from_numpy,
+                       randperm, linspace)
+# PyTorch's wider surface (tinynet/compat): devices, legacy constructors, sort/topk
+from .compat.device import (device, cuda, accelerator, backends, set_default_device,
+                            get_default_device)
+from .compat.legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
+                            ShortTensor, CharTensor, ByteTensor, BoolTensor)
+from .compat.sorting import sort, argsort, topk
+from .compat import random_methods as _random_methods  # x.uniform_(), x.normal_()
 from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
                               minimum, clip, clamp, reciprocal, rsqrt, sign, sin, cos, log1p,
                               expm1, masked_fill, where, isnan, isinf, isfinite)
