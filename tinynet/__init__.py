@@ -4,7 +4,7 @@ from ._malloc import tune_malloc as _tune_malloc
 _tune_malloc()  # see tinynet/_malloc.py: big training buffers are reused, not re-faulted
 from .tensor import (Tensor, no_grad, enable_grad, is_grad_enabled, set_grad_enabled)
 inference_mode = no_grad  # PyTorch's faster no_grad; here the same thing
-from .random import manual_seed, get_rng_state, set_rng_state
+from .random import manual_seed, get_rng_state, set_rng_state, Generator
 from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, full_like, arange,
                        rand, randn, rand_like, randn_like, randint, normal, empty, from_numpy,
                        randperm, linspace)

@@ -141,24 +141,26 @@ def arange(start: float, end: Optional[float] = None, step: float = 1, dtype: An
     return _filled(arr, requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:
     """Uniform samples in [0, 1) from tinynet's seeded generator."""
     check_device("rand", device)
     dt = _dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"rand: dtype must be floating point, got {dt}")
-    return _filled(_random.generator().random(_shape(size), dtype=dt), requires_grad)
+    rng = _random.generator_or_global(generator, "rand")
+    return _filled(rng.random(_shape(size), dtype=dt), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:
     """Standard normal samples from tinynet's seeded generator."""
     check_device("randn", device)
     dt = _dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"randn: dtype must be floating point, got {dt}")
-    return _filled(_random.generator().standard_normal(_shape(size), dtype=dt), requires_grad)
+    rng = _random.generator_or_global(generator, "randn")
+    return _filled(rng.standard_normal(_shape(size), dtype=dt), requires_grad)
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -172,12 +174,13 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def randperm(n: int, dtype: Any = None, requires_grad: bool = False, *,
-             device: Any = None) -> Tensor:
+             device: Any = None, generator: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64) from tinynet's seeded generator."""
     check_device("randperm", device)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
-    return _filled(_random.generator().permutation(n).astype(_dtype(dtype, np.int64)),
+    rng = _random.generator_or_global(generator, "randperm")
+    return _filled(rng.permutation(n).astype(_dtype(dtype, np.int64)),
                    requires_grad)
 
 
@@ -198,7 +201,8 @@ def _int_arg(fn: str, name: str, v: Any) -> int:
 
 
 def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None,
-            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+            dtype: Any = None, device: Any = None, requires_grad: bool = False,
+            generator: Any = None) -> Tensor:
     """Integers drawn uniformly from ``low .. high - 1`` (int64 by default), as PyTorch's
     ``randint(high, size)`` and ``randint(low, high, size)``; ``size`` is a tuple."""
     check_device("randint", device)
@@ -218,7 +222,8 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None,
     high = _int_arg("randint", "high", high)
     if low >= high:
         raise ValueError(f"randint: low must be less than high, got low={low} >= high={high}")
-    arr = _random.generator().integers(low, high, _shape((tuple(size),)), dtype=np.int64)
+    rng = _random.generator_or_global(generator, "randint")
+    arr = rng.integers(low, high, _shape((tuple(size),)), dtype=np.int64)
     dt = _dtype(dtype, np.int64)
     if requires_grad and dt.kind != "f":
         raise TypeError(f"randint: only floating-point tensors can require gradients, got "
@@ -227,7 +232,7 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None,
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
-           device: Any = None, requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
     """Normal samples: ``normal(mean, std, size)`` with numbers, or elementwise with a Tensor
     ``mean`` and/or ``std`` (broadcast together; the result has their float dtype).
 
@@ -262,5 +267,5 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = No
         dt = _dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"normal: dtype must be floating point, got {dt}")
-    z = _random.generator().standard_normal(shape, dtype=np.float64)
+    z = _random.generator_or_global(generator, "normal").standard_normal(shape, np.float64)
     return _filled((m + s * z).astype(dt), requires_grad)
