@@ -28,8 +28,8 @@ __all__ = ["MODULES", "NAMES", "ShimModule", "MissingModule", "MissingAttribute"
            "TorchFeatureMissing", "torch_as_tinynet"]
 
 # Each torch module and where its attributes come from, searched in order: a module
-# ("tinynet.nn"; its __all__ if it has one, else its public names) or an object inside one
-# ("tinynet.compat.device:cuda").  A module that does not exist yet is skipped.
+# ("tinynet.nn") or an object inside one ("tinynet.compat.device:cuda"); see _served for
+# which of their names count.  A module that does not exist yet is skipped.
 MODULES: dict[str, tuple[str, ...]] = {
     "torch": ("tinynet",),
     "torch.nn": ("tinynet.nn",),
@@ -84,11 +84,14 @@ def _resolve(spec: str) -> Any:
     return obj
 
 
-def _public(source: Any, name: str) -> bool:
-    exported = getattr(source, "__all__", None)
-    if isinstance(source, types.ModuleType) and exported is not None:
-        return name in exported
-    return not name.startswith("_")
+def _served(source: Any, name: str) -> bool:
+    """Whether ``source`` gives ``name`` to a torch module: a name in its ``__all__``, or
+    any public name that is not a module (tinynet's own submodules -- ``tinynet.data``,
+    ``tinynet.ops`` -- and numpy are not PyTorch's)."""
+    if name in (getattr(source, "__all__", None) or ()):
+        return True
+    return not name.startswith("_") and hasattr(source, name) and \
+        not isinstance(getattr(source, name), types.ModuleType)
 
 
 class ShimModule(types.ModuleType):
@@ -111,7 +114,7 @@ class ShimModule(types.ModuleType):
                     if e.name and source.partition(":")[0].startswith(e.name):
                         continue
                     raise
-                if _public(obj, name) and hasattr(obj, name):
+                if _served(obj, name):
                     value = getattr(obj, name)
                     setattr(self, name, value)
                     return value
@@ -126,7 +129,7 @@ class ShimModule(types.ModuleType):
         for source in MODULES.get(self.__name__, ()):
             with contextlib.suppress(ImportError):
                 obj = _resolve(source)
-                names |= {n for n in dir(obj) if _public(obj, n)}
+                names |= {n for n in dir(obj) if _served(obj, n)}
         return sorted(names)
 
 
