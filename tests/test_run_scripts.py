@@ -71,7 +71,7 @@ def test_official_mnist_example_with_adadelta_and_steplr(run):
     assert code == 0, err
     tests = re.findall(r"Test set: Average loss: ([\d.]+), Accuracy: (\d+)/200", out)
     assert len(tests) == 2
-    assert float(tests[1][0]) < float(tests[0][0]) and int(tests[1][1]) >= 100
+    assert float(tests[1][0]) < float(tests[0][0]) and int(tests[1][1]) >= 70  # chance: 20
     assert len(re.findall(r"Train Epoch: 1 \[\d+/256", out)) == 4  # 256 / 64 batches, all logged
     state = tinynet.load("mnist_cnn.pt")
     assert state["fc1.weight"].shape == (128, 9216) and "embedded digits" in err
