@@ -24,7 +24,7 @@ from .compat.aliases import (add, sub, mul, div, pow, neg, square, matmul, mm, e
 from .gradcheck import gradcheck
 from .serialization import save, load, CheckpointError
 from . import tape_view as _tape_view
-from . import nn, optim, data
+from . import nn, optim, data, autograd
 
 float32 = "float32"
 float64 = "float64"
