@@ -4,6 +4,8 @@ from . import functional
 from .dropout import Dropout, Dropout2d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .loss import CrossEntropyLoss, NLLLoss, MSELoss
+from .probability_losses import BCELoss, BCEWithLogitsLoss, KLDivLoss
+from .regression_losses import L1Loss, SmoothL1Loss, HuberLoss
 from .module import Module
 from .containers import Sequential, ModuleList
 from . import init, utils

@@ -3,6 +3,9 @@
 from .dropout import dropout, dropout2d
 from .batchnorm import batch_norm
 from .loss import cross_entropy, nll_loss, mse_loss
+from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
+from .regression import l1_loss, smooth_l1_loss, huber_loss
+from .kl_div import kl_div
 from .linear import linear
 from .encoding import one_hot
 from ...ops.shape import pad  # torch.nn.functional.pad is tinynet.pad
