@@ -13,3 +13,4 @@ from .linear import Linear, Identity, Flatten
 from .activation import ReLU, Tanh, Sigmoid, Softmax, LogSoftmax
 from .conv import Conv2d
 from .pooling import MaxPool2d, AvgPool2d
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
