@@ -11,6 +11,10 @@ from .containers import Sequential, ModuleList
 from . import init, utils
 from .linear import Linear, Identity, Flatten
 from .activation import ReLU, Tanh, Sigmoid, Softmax, LogSoftmax
+from .relu_variants import LeakyReLU, ELU, GELU
 from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
+from .upsample import Upsample
+from .embedding import Embedding
 from .pooling import MaxPool2d, AvgPool2d
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
