@@ -269,10 +269,15 @@ def test_argument_errors_as_torch(torch, name, args, kw, error, match):
         getattr(F, name)(*(conv(tinynet, a) for a in args), **okw)
 
 
-def test_bce_weight_that_requires_grad_is_refused_as_torch():
+def test_bce_weights_that_require_grad_are_refused_as_torch():
     w = tinynet.tensor([1.0, 2.0], requires_grad=True)
+    x, t = tinynet.tensor([0.5, 0.5]), tinynet.tensor([1.0, 0.0])
     with pytest.raises(ValueError, match="weight must not require grad"):
-        F.binary_cross_entropy(tinynet.tensor([0.5, 0.5]), tinynet.tensor([1.0, 0.0]), w)
+        F.binary_cross_entropy(x, t, w)
+    with pytest.raises(ValueError, match="weight must not require grad"):
+        F.binary_cross_entropy_with_logits(x, t, w)
+    with pytest.raises(ValueError, match="pos_weight must not require grad"):
+        F.binary_cross_entropy_with_logits(x, t, pos_weight=w)
 
 
 def test_bce_hints_at_logits():

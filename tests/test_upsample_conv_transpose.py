@@ -1,7 +1,6 @@
 """Upsample / F.interpolate (nearest, nearest-exact) and ConvTranspose2d /
 F.conv_transpose2d: values and gradients against PyTorch in float64, against finite
 differences, shapes, init, and PyTorch's argument errors."""
-import warnings
 
 import numpy as np
 import pytest
