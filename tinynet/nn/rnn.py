@@ -228,8 +228,8 @@ class RNNBase(Module):
         if not batched:
             x = x.unsqueeze(1)                       # (L, 1, input_size)
         elif self.batch_first:
-            # time first inside; a copy, not a strided view: numpy's matmul of a strided
-            # 3-D array skips BLAS (measured 100x slower for the input projection)
+            # time first inside; a copy, not a strided view: numpy's matmul does not use
+            # BLAS for a strided 3-D array, and the input projection would crawl
             x = x.transpose(0, 1).contiguous()
         L, N, F = x.shape
         if F != self.input_size:
