@@ -5,8 +5,8 @@ For a predicted probability x of the positive class and a target t in [0, 1]:
     BCE(x, t) = -[t log x + (1 - t) log(1 - x)]
 
 On logits z (x = sigmoid(z)) the same loss is computed without ever forming x, which
-would round to 0 or 1 for large |z|:  -log sigmoid(z) = -logsigmoid(z) and
--log(1 - sigmoid(z)) = z - logsigmoid(z).
+would round to 0 or 1 for large |z|:  log sigmoid(z) = min(z, 0) - log(1 + e^-|z|) and
+log(1 - sigmoid(z)) = -max(z, 0) - log(1 + e^-|z|), where e^-|z| <= 1 never overflows.
 """
 from __future__ import annotations
 
