@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, no_grad, record, tensor_method
+from ..tensor import Tensor, record
+from . import tensor_method
 from .elementwise import _floats, exp
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # elementwise over any shape (an object array out)
@@ -30,8 +31,5 @@ def erf(x: Tensor) -> Tensor:
     out = np.asarray(_erf(d), dtype=d.dtype)
 
     def backward(g):  # dL/dx = g * 2/sqrt(pi) e^(-x^2)
-        if isinstance(g, Tensor):
-            return (g * _erf_slope(x),)
-        with no_grad():  # the tape hands this backward numpy gradients: no recording
-            return (g * _erf_slope(x).array,)
+        return (g * _erf_slope(x),)
     return record("erf", out, (x,), backward)
