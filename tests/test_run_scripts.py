@@ -63,16 +63,16 @@ def _numbers(line):
 
 
 def test_official_mnist_example_with_adadelta_and_steplr(run):
-    code, out, err = run("mnist_cnn.py", "--epochs", 2, "--train-size", 256, "--test-size", 200,
+    code, out, err = run("mnist_cnn.py", "--epochs", 2, "--train-size", 192, "--test-size", 100,
                          "--log-interval", 1, "--save-model")
     if not hasattr(tinynet.optim, "Adadelta"):  # the other half of the issue adds it
         assert code == 2 and "tinynet has no torch.optim.Adadelta" in err.splitlines()[-1]
         return
     assert code == 0, err
-    tests = re.findall(r"Test set: Average loss: ([\d.]+), Accuracy: (\d+)/200", out)
+    tests = re.findall(r"Test set: Average loss: ([\d.]+), Accuracy: (\d+)/100", out)
     assert len(tests) == 2
-    assert float(tests[1][0]) < float(tests[0][0]) and int(tests[1][1]) >= 70  # chance: 20
-    assert len(re.findall(r"Train Epoch: 1 \[\d+/256", out)) == 4  # 256 / 64 batches, all logged
+    assert float(tests[1][0]) < float(tests[0][0]) and int(tests[1][1]) >= 30  # chance: 10
+    assert len(re.findall(r"Train Epoch: 1 \[\d+/192", out)) == 3  # 192 / 64 batches, all logged
     state = tinynet.load("mnist_cnn.pt")
     assert state["fc1.weight"].shape == (128, 9216) and "embedded digits" in err
 
@@ -113,12 +113,10 @@ def test_lstm_on_a_sine_wave(run):
 
 def _has_autograd_function():
     try:
-        from tinynet.autograd import Function  # noqa: F401 -- being added in the core
+        import tinynet.autograd
     except ModuleNotFoundError:
         return False
-    except ImportError as e:  # a half-written tinynet.autograd from another checkout
-        pytest.skip(f"tinynet.autograd is not importable here: {e}")
-    return True
+    return hasattr(tinynet.autograd, "Function")  # being added in the core
 
 
 def test_custom_autograd_function_tutorial(run, torch_run):

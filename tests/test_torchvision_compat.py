@@ -102,7 +102,9 @@ def _write_split(folder, train, n):
     return ds
 
 
-def test_mnist_offline_falls_back_to_the_embedded_digits(no_network_no_data, capsys):
+def test_mnist_offline_falls_back_to_the_embedded_digits(no_network_no_data, capsys,
+                                                          monkeypatch):
+    monkeypatch.setattr(ds_mod, "_announced", set())  # the notice is printed once per folder
     train = datasets.MNIST("../data", train=True, download=True)
     test = datasets.MNIST("../data", train=False)
     assert (len(train), len(test)) == (4000, 1000)

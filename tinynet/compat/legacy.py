@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..tensor import Tensor, _to_dtypes
+from ..tensor import Tensor
+from .convert import _to_dtypes
 from .._names import type_name
 from .device import CPU_ONLY, DeviceError, check_device
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from . import inplace as _inplace  # noqa: F401 -- Tensor._inplace, used below
 
 __all__ = ["uniform_", "normal_"]
 

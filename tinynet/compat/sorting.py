@@ -11,8 +11,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..ops import tensor_method
 from ..ops.shape import gather
-from ..tensor import Tensor, tensor_method
+from ..tensor import Tensor
 from .._names import type_name
 
 __all__ = ["sort", "argsort", "topk", "SortResult", "TopKResult"]
