@@ -256,3 +256,30 @@ def test_variable_errors(torch):
         Variable([1, 2])
     with pytest.warns(UserWarning, match="volatile"):
         Variable(tinynet.ones(1), volatile=True)
+
+
+# -- as_tensor, empty_like ----------------------------------------------------------------
+def test_as_tensor_shares_memory_as_torch(torch):
+    for a in (np.arange(4, dtype=np.float32), np.arange(3), np.array([1.5, 2.0])):
+        for lib in (tinynet, torch):
+            t = lib.as_tensor(a)
+            assert str(t.dtype).replace("torch.", "") == str(a.dtype)
+            a[0] = 7
+            assert t[0].item() == 7  # no copy
+    a = np.arange(3)
+    mine, theirs = tinynet.as_tensor(a, dtype="float32"), torch.as_tensor(a, dtype=torch.float32)
+    a[0] = 9  # a conversion copies
+    assert mine.tolist() == theirs.tolist() == [0.0, 1.0, 2.0]
+    _same(tinynet.as_tensor([1.5, 2]), torch.as_tensor([1.5, 2]))
+    _same(tinynet.as_tensor([1, 2]), torch.as_tensor([1, 2]))
+    x = tinynet.ones(2)
+    assert tinynet.as_tensor(x) is x and tinynet.as_tensor(x, dtype="float64").dtype == np.float64
+    assert tinynet.as_tensor([1.0], device="cpu").device.type == "cpu"
+
+
+def test_empty_like_as_torch(torch):
+    x = tinynet.ones(2, 3, dtype="float64")
+    t = tinynet.empty_like(x)
+    assert t.shape == (2, 3) and t.dtype == np.float64 and not t.requires_grad
+    assert tinynet.empty_like(x, dtype="int64").dtype == torch.empty_like(
+        torch.ones(2), dtype=torch.int64).numpy().dtype

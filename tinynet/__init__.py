@@ -4,9 +4,9 @@ from ._malloc import tune_malloc as _tune_malloc
 _tune_malloc()  # see tinynet/_malloc.py: big training buffers are reused, not re-faulted
 from .tensor import Tensor, no_grad, enable_grad, is_grad_enabled
 from .random import manual_seed, get_rng_state, set_rng_state, Generator
-from .creation import (tensor, zeros, ones, full, zeros_like, ones_like, full_like, arange,
-                       rand, randn, rand_like, randn_like, randint, normal, empty, from_numpy,
-                       randperm, linspace)
+from .creation import (tensor, as_tensor, zeros, ones, full, zeros_like, ones_like,
+                       full_like, empty_like, arange, rand, randn, rand_like, randn_like,
+                       randint, normal, empty, from_numpy, randperm, linspace)
 from .ops import compare as _compare
 from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
                               minimum, clip, clamp, reciprocal, rsqrt, sign, sin, cos, log1p,

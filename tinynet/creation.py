@@ -43,6 +43,19 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device:
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory where it can (as PyTorch): a Tensor of that
+    dtype is returned itself, a numpy array of that dtype is wrapped without a copy;
+    anything else is converted as :func:`tensor` does."""
+    check_device("as_tensor", device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(_dtype(dtype))
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and (
+            dtype is None or np.dtype(dtype) == data.dtype):
+        return _filled(data, False)
+    return Tensor(data, dtype=dtype)
+
+
 def _filled(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(arr)
     return t.requires_grad_(True) if requires_grad else t
@@ -106,6 +119,13 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
     """``fill_value`` in ``input``'s shape and dtype (3.7 in an int64 tensor is 3, as PyTorch)."""
     shape, dt = _like("full_like", input, dtype)
     return full(shape, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    """A tensor of ``input``'s shape and dtype with unspecified (actually zero) contents."""
+    shape, dt = _like("empty_like", input, dtype)
+    return zeros(shape, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
