@@ -183,3 +183,11 @@ def test_sort_topk_errors():
         x.topk(1.0)
     with pytest.raises(TypeError, match="expected a Tensor"):
         tinynet.sort(np.zeros(2))
+
+
+def test_sort_and_topk_are_in_the_gradcheck_catalogue_and_pass():
+    from tinynet import gradcheck_suite
+    cases = {c.name: c for c in gradcheck_suite.cases()}
+    for name in ("sort", "topk"):
+        res = gradcheck_suite.check_case(cases[name])
+        assert res.passed, (name, res.detail)

@@ -197,6 +197,9 @@ def cases() -> Iterator[Case]:
     yield Case("reduce", "logsumexp", "(2,3,4) dim=-1", lambda: tn.logsumexp(r, dim=-1), [r])
     yield Case("reduce", "softmax", "(2,3,4) dim=1", lambda: tn.softmax(r, dim=1), [r])
     yield Case("reduce", "log_softmax", "(2,3,4) dim=-1", lambda: tn.log_softmax(r, dim=-1), [r])
+    yield Case("reduce", "sort", "(2,3,4) dim=1 descending values",
+               lambda: tn.sort(rd, 1, descending=True).values, [rd])
+    yield Case("reduce", "topk", "(2,3,4) k=2 dim=-1 values", lambda: tn.topk(rd, 2).values, [rd])
 
     # -- shape ops (tinynet/ops/shape.py) --------------------------------------
     s = L(2, 3, 4)
