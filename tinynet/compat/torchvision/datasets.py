@@ -34,8 +34,9 @@ class MNIST:
     """torchvision's MNIST: 60,000 training / 10,000 test digits (or the embedded 4,000 /
     1,000 offline).  ``data`` is a uint8 Tensor (N, 28, 28), ``targets`` int64 (N,)."""
 
-    _tinynet_name = "mnist"  # tinynet.data's name for it
-    _folder = "MNIST"        # torchvision's folder under root
+    _tinynet_name = "mnist"            # tinynet.data's name for it
+    _tinynet_class = _tinynet_datasets.MNIST
+    _folder = "MNIST"                  # torchvision's folder under root
 
     def __init__(self, root: Any, train: bool = True, transform: Optional[Callable] = None,
                  target_transform: Optional[Callable] = None, download: bool = False) -> None:
@@ -57,12 +58,10 @@ class MNIST:
         self.source = base.source
 
     def _load(self, root: Path, download: bool) -> Any:
-        cls = getattr(_tinynet_datasets, {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}[
-            self._tinynet_name])
         raw = root / self._folder / "raw"
         for folder in (raw, root / self._folder, root, None):  # None: tinynet's own places
             try:
-                return cls(root=folder, train=self.train, download=False)
+                return self._tinynet_class(root=folder, train=self.train, download=False)
             except DatasetNotFoundError:
                 pass
         # download into torchvision's folder if asked; offline, MNIST becomes the embedded digits
@@ -141,4 +140,5 @@ class FashionMNIST(MNIST):
     """torchvision's FashionMNIST: Zalando's clothing images, 60,000 / 10,000."""
 
     _tinynet_name = "fashion-mnist"
+    _tinynet_class = _tinynet_datasets.FashionMNIST
     _folder = "FashionMNIST"
