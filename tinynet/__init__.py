@@ -14,6 +14,7 @@ from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
 from .ops.special import erf
 from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, prod,
                          cumsum, all, any, logsumexp, softmax, log_softmax)
+from .ops.norm import norm
 from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
                         expand, cat, stack, pad, flip, narrow, split, chunk, unbind, gather,
                         index_select)
