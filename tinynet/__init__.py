@@ -20,6 +20,7 @@ from .ops.aliases import (add, sub, mul, div, pow, neg, square, matmul, mm, eq, 
 from .gradcheck import gradcheck
 from .serialization import save, load, CheckpointError
 from . import nn, optim, data
+from . import tape_view, viz  # tape_view gives Tensor its .tape(); viz draws it
 
 float32 = "float32"
 float64 = "float64"
