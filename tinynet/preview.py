@@ -20,8 +20,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["options", "fmt_number", "is_small", "value_lines", "grad_lines", "stats", "norm",
-           "full_text"]
+__all__ = ["options", "fmt_number", "printable", "is_small", "value_lines", "grad_lines",
+           "stats", "norm", "full_text"]
 
 
 class PreviewOptions:
@@ -57,6 +57,14 @@ def fmt_number(v: Any, digits: Optional[int] = None) -> str:
     if v == 0:
         return "0"  # never "-0": the sign of a zero gradient says nothing
     return f"{v:.{digits or options.digits}g}"
+
+
+def printable(text: str) -> str:
+    """``text`` with each unprintable character (newline, tab, control) as its escape, so a
+    name stays on one line of a table or a box (and XML can hold it)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def norm(a: np.ndarray) -> float:

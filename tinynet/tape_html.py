@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .preview import full_text, grad_lines, is_small, stats, value_lines
+from .preview import full_text, grad_lines, is_small, printable, stats, value_lines
 
 __all__ = ["tape_html"]
 
@@ -72,6 +72,7 @@ def tape_html(view: Any, titles: bool = True) -> str:
     for node, cells in zip(view.entries, view.rows()):
         i, op, ins, shape, dtype, gnorm = cells
         name = view.entry_name(node)
+        name = printable(name) if name is not None else None
         value, value_tip = values(view.value(node))
         grad, grad_tip = values(view.grad(node), grad=True, norm_shown=True)
         out.append(f'<tr data-node="op{i}">' + _cell(i, _NUM)
@@ -88,7 +89,7 @@ def tape_html(view: Any, titles: bool = True) -> str:
         for k, t in enumerate(view.leaves):
             value, value_tip = values(np.asarray(t))
             grad, grad_tip = values(view.leaf_grad(t), grad=True)
-            out.append(f'<tr data-node="leaf{k}">' + _cell(view.label(t))
+            out.append(f'<tr data-node="leaf{k}">' + _cell(printable(view.label(t)))
                        + _cell(str(tuple(t.shape))) + _cell(str(np.asarray(t).dtype))
                        + _cell("yes" if t.requires_grad else "no")
                        + _cell(value, _PRE, value_tip) + _cell(grad, _GRAD, grad_tip)

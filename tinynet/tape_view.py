@@ -32,6 +32,7 @@ import numpy as np
 
 from .tensor import Node, Tensor, _collect
 from ._names import type_name
+from .preview import printable
 from .tape_html import tape_html
 
 __all__ = ["TapeView", "resolve_names", "fmt_shape"]
@@ -200,10 +201,7 @@ class TapeView:
         return out
 
     def _input_cell(self, t: Tensor) -> str:
-        lab = self.label(t)
-        if not lab.isprintable():  # a newline or tab in a name would break the row
-            lab = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
-                          for c in lab)
+        lab = printable(self.label(t))  # a newline or tab in a name would break the row
         if self.is_number(t):
             return lab  # a number: its value says it all
         return f"{lab} {fmt_shape(t.shape)}"

@@ -47,8 +47,8 @@ from .tensor import Tensor, no_grad
 __all__ = [
     "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
     "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
-    "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint", "model_from_checkpoint",
-    "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
+    "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
+    "model_from_checkpoint", "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]
 
 DATASETS = ("mnist", "fashion-mnist")

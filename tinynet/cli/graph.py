@@ -18,10 +18,11 @@ import shutil
 
 import numpy as np
 
-from .._atomic import atomic_open
 from ..random import manual_seed, generator
 from ..tensor import Tensor
+from ..training import TrainingError
 from ..viz import draw
+from ..viz.checkpoint import checkpoint_step
 from . import CLIError
 
 
@@ -54,42 +55,6 @@ def training_step_graph(batch_size: int = 4, seed: int = 0) -> tuple[Tensor, dic
     loss = cross_entropy(model(x), y)
     loss.backward()
     return loss, dict(model.named_parameters(), input=x)
-
-
-def checkpoint_step_graph(path: str, batch_size: int = 4,
-                          seed: int = 0) -> tuple[Tensor, dict, str]:
-    """One forward + backward of the model saved at ``path`` (a ``tinynet train`` checkpoint),
-    rebuilt as ``tinynet evaluate`` does, on the first ``batch_size`` test images of its
-    dataset (a random batch, said so, when they are not on this machine).
-
-    Returns the loss, the leaf names and a line saying what was drawn."""
-    from ..models import describe_cnn
-    from ..nn.functional import cross_entropy
-    from ..training import TrainingError, load_test_split, model_from_checkpoint
-    try:
-        model, ckpt = model_from_checkpoint(path)
-    except TrainingError as e:
-        raise CLIError(f"graph: {e}") from None
-    cfg = ckpt["config"]
-    manual_seed(seed)  # the dropout masks (and a random batch)
-    try:
-        images, labels, where = load_test_split(cfg["dataset"], download=False, verbose=False)
-        images, labels = images[:batch_size], labels[:batch_size]
-        batch = f"{len(labels)} {cfg['dataset']} test images ({where})"
-    except TrainingError as e:
-        print(f"(no {cfg['dataset']} test images found ({e}); drawing on a random batch)")
-        side, c = cfg["model"]["image_size"], cfg["model"]["in_channels"]
-        images = generator().standard_normal((batch_size, c, side, side), dtype=np.float32)
-        labels = generator().integers(0, cfg["model"]["num_classes"], batch_size)
-        batch = f"a random batch of {batch_size}"
-    model.train()  # a training step, as the demo's: dropout on
-    x = Tensor(images)
-    loss = cross_entropy(model(x), Tensor(labels))
-    loss.backward()
-    epochs = ckpt["epoch"]
-    what = (f"{describe_cnn(cfg['model'])}, trained {epochs} epoch{'s' * (epochs != 1)}; "
-            f"{batch}")
-    return loss, dict(model.named_parameters(), input=x), what
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -138,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
                            f"write; move it or choose another --out")
 
     if args.checkpoint:
-        loss, names, what = checkpoint_step_graph(args.checkpoint, args.batch_size, args.seed)
+        try:
+            loss, names, what = checkpoint_step(args.checkpoint, args.batch_size, args.seed)
+        except TrainingError as e:
+            raise CLIError(f"graph: {e}") from None
         title = f"{TITLE}: {os.path.basename(args.checkpoint)}"
     else:
         loss, names = training_step_graph(args.batch_size, args.seed)
@@ -148,16 +116,11 @@ def run(args: argparse.Namespace) -> int:
         print(view)
     graph = draw(loss, names, title=title)
     print(f"{what}: {len(view)} tape entries, loss {loss.item():.4f}")
-    try:
-        if args.html:
-            graph.save(out)
-            print(f"wrote {out}")
-            return 0
-        graph.save(out)
-        print(f"wrote {out}")
-        graph.save(written[1])
-    except RuntimeError as e:  # a broken graphviz install must not lose the .dot
-        raise CLIError(f"graph: `dot` failed to draw {written[-1]}: {e}") from None
     drawer = "Graphviz dot" if shutil.which("dot") else "tinynet's layout (no Graphviz found)"
-    print(f"wrote {written[1]} (drawn by {drawer})")
+    for path in written:  # the .dot first: a broken Graphviz must not lose it
+        try:
+            graph.save(path)
+        except RuntimeError as e:
+            raise CLIError(f"graph: `dot` failed to draw {path}: {e}") from None
+        print(f"wrote {path}" + ("" if path.endswith(".dot") else f" (drawn by {drawer})"))
     return 0

@@ -18,7 +18,8 @@ from typing import Any, Optional
 import numpy as np
 
 from .._atomic import atomic_open
-from ..preview import fmt_number, full_text, grad_lines, is_small, norm, stats, value_lines
+from ..preview import (fmt_number, full_text, grad_lines, is_small, norm, printable, stats,
+                       value_lines)
 from ..tape_html import tape_html
 from ..tape_view import TapeView, fmt_shape
 from .dot import dot_source, run_dot
@@ -194,7 +195,7 @@ def graph_from_view(view: TapeView, title: str = "tape", show_data: bool = True,
     edges: list[tuple[str, str]] = []
     leaf_id = {id(t): f"leaf{k}" for k, t in enumerate(view.leaves)}
     for k, t in enumerate(view.leaves):
-        label = view.label(t)
+        label = printable(view.label(t))  # one line, and nothing XML cannot hold
         if view.is_number(t):
             nodes.append(GraphNode(f"leaf{k}", "number", ((label, "title"),),
                                    f"{label}: a number the op used"))
@@ -214,6 +215,7 @@ def graph_from_view(view: TapeView, title: str = "tape", show_data: bool = True,
     last = len(view) - 1
     for i, node in enumerate(view):
         name = view.entry_name(node)
+        name = printable(name) if name is not None else None
         head = f"#{i} {node.op}" + (f" ({name})" if name else "")
         meta = f"{fmt_shape(node.out_shape)} {node.out_dtype}"
         value, grad = view.value(node), view.grad(node)
@@ -224,7 +226,7 @@ def graph_from_view(view: TapeView, title: str = "tape", show_data: bool = True,
             g = view.shown_grad(node)
             if g is not None:
                 lines.append((f"|grad| {g:.4g}", "grad"))
-        ins = ", ".join(view.label(t) for t in node.inputs)
+        ins = ", ".join(printable(view.label(t)) for t in node.inputs)
         details = (f"{head}\ninputs: {ins}\noutput {meta}\n\n"
                    + _detail(value, grad, "grad dL/dout (last backward)"))
         nodes.append(GraphNode(f"op{i}", "output" if i == last else "op", tuple(lines),

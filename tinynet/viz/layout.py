@@ -190,13 +190,20 @@ def layered_layout(nodes: Sequence[Hashable], sizes: dict, edges: Sequence[tuple
         return (width[u] + width[v]) / 2 + (node_gap if both == 2 else
                                             node_gap / 2 if both == 1 else 8.0)
 
-    def weight(v, u) -> float:
-        """How hard neighbour ``u`` pulls ``v``: long edges (dummies) hard, so they run
-        straight."""
-        return 1.0 + 3.0 * ((u not in real) + (v not in real))
-
     def is_leaf(v) -> bool:
         return v in real and not seg_preds[v]
+
+    def pulls(near: dict) -> dict:
+        """For each node, (neighbour, weight) pairs: long edges (dummies) pull harder, so
+        they run straight; an op ignores its leaves when it has other neighbours, so a
+        chain of ops runs straight down with its leaves beside it, not under it."""
+        out = {}
+        for v in layer:
+            ns = near[v]
+            if any(not is_leaf(u) for u in ns):
+                ns = [u for u in ns if not is_leaf(u)]
+            out[v] = [(u, 1.0 + 3.0 * ((u not in real) + (v not in real))) for u in ns]
+        return out
 
     x: dict = {}
     offsets = []
@@ -207,30 +214,26 @@ def layered_layout(nodes: Sequence[Hashable], sizes: dict, edges: Sequence[tuple
         offsets.append(off)
         for v, o in zip(lv, off):
             x[v] = o - off[-1] / 2
+    # when boxes compete for a place, a leaf gives way to an op or a long edge
+    stiff = [[0.02 if is_leaf(v) else 1.0 for v in lv] for lv in layers]
 
-    def place(li: int, near: dict) -> None:
-        lv = layers[li]
+    def place(li: int, pull: dict) -> None:
         desired = []
-        for v in lv:
-            ns = near[v]
-            if any(not is_leaf(u) for u in ns):  # a chain of ops runs straight down; its
-                ns = [u for u in ns if not is_leaf(u)]  # leaves sit beside it, not under it
-            if ns:
-                w = [weight(v, u) for u in ns]
-                desired.append(sum(x[u] * wi for u, wi in zip(ns, w)) / sum(w))
-            else:
-                desired.append(x[v])
-        # when boxes compete for a place, a leaf gives way to an op or a long edge
-        stiff = [0.02 if is_leaf(v) else 1.0 for v in lv]
-        for v, xv in zip(lv, _pava(desired, offsets[li], stiff)):
+        for v in layers[li]:
+            ws = pull[v]
+            desired.append(sum(x[u] * w for u, w in ws) / sum(w for _, w in ws) if ws
+                           else x[v])
+        for v, xv in zip(layers[li], _pava(desired, offsets[li], stiff[li])):
             x[v] = xv
 
-    both = {v: seg_preds[v] + seg_succs[v] for v in layer}
-    for it in range(10):
+    up, down = pulls(seg_preds), pulls(seg_succs)
+    both = pulls({v: seg_preds[v] + seg_succs[v] for v in layer})
+    rounds = max(2, min(10, 200_000 // len(layer)))  # fewer on huge graphs: seconds, not minutes
+    for _ in range(rounds):
         for li in range(1, n_layers):
-            place(li, seg_preds)
+            place(li, up)
         for li in range(n_layers - 2, -1, -1):
-            place(li, seg_succs)
+            place(li, down)
     for li in range(n_layers):
         place(li, both)
 

@@ -94,12 +94,14 @@ def page_html(graph: Any, svg: str) -> str:
 <p class="summary">{escape(graph.summary)}. Hover a box or a row of the table to see all
 its values and its gradient; arrows run from each input to the op that used it.</p>
 <p class="legend">{legend}<span style="margin-left:12px;color:#8b1a1a">grad</span>
-= dL/d(output of the box), signed; |grad| its norm<button id="fit" type="button">fit to window</button></p>
+= dL/d(output of the box), signed; |grad| its norm
+<button id="fit" type="button">fit to window</button></p>
 <div class="main">
 <div class="graph">
 {svg}
 </div>
-<div class="panel"><h3>values and gradient</h3><pre id="details">{escape(start.details) if start else ''}</pre></div>
+<div class="panel"><h3>values and gradient</h3>
+<pre id="details">{escape(start.details) if start else ''}</pre></div>
 </div>
 <h2>Tape</h2>
 {graph.table}
