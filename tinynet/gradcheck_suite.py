@@ -69,7 +69,7 @@ def check_case(case: Case, seed: int = 0) -> CaseResult:
 
     worst, passed, detail = 0.0, True, ""
     for k, t in enumerate(case.leaves):
-        analytic = np.zeros(t.shape) if t.grad is None else t.grad.reshape(t.shape)
+        analytic = np.zeros(t.shape) if t.grad is None else t.grad.array.reshape(t.shape)
         numeric = numerical_gradient(loss, t.array.reshape(-1), EPS)
         a = analytic.reshape(-1)
         err = np.abs(a - numeric)

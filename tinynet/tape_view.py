@@ -84,7 +84,7 @@ class TapeView:
         if not isinstance(output, Tensor):
             raise TypeError(f"TapeView: expected a Tensor, got {type_name(output)}")
         self.output = output
-        self.entries: list[Node] = _collect(output._node) if output._node is not None else []
+        self.entries: list[Node] = _collect([output._node]) if output._node is not None else []
         self._row = {id(n): i for i, n in enumerate(self.entries)}
         given = resolve_names(names)
         # an entry whose output you named (names={"n": n}) shows that name in the graph
@@ -243,7 +243,7 @@ def _scalar(a: np.ndarray) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _tape(self: Tensor, names: Names = None) -> TapeView:
+def tape(self: Tensor, names: Names = None) -> TapeView:
     """The recorded entries of this output, oldest first, printable as a table.
 
     ``names`` labels leaves: a Module (its parameter names), or a dict such as
@@ -252,4 +252,4 @@ def _tape(self: Tensor, names: Names = None) -> TapeView:
     return TapeView(self, names)
 
 
-Tensor.tape = _tape  # tensor.py stays free of display code: the view adds the method
+Tensor.tape = tape  # type: ignore[attr-defined]  # tensor.py holds no display code

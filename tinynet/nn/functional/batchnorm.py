@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 
 from ...tensor import Tensor, record
+from ...ops._arrays import numpy_rule
 from ..._names import type_name
 
 __all__ = ["batch_norm"]
@@ -110,6 +111,7 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
 
     params = [t for t in (weight, bias) if t is not None]
 
+    @numpy_rule
     def backward(g):
         need_x = input.requires_grad and training  # the training dx needs both sums
         w_grad = weight is not None and weight.requires_grad

@@ -5,6 +5,7 @@ import math
 from typing import Optional
 
 from ...tensor import Tensor, record
+from ...ops._arrays import numpy_rule
 from ..._names import type_name
 
 __all__ = ["linear"]
@@ -43,6 +44,7 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     if bias is not None:
         out += bias.array  # in place: out is a fresh array (promotion was ruled out above)
 
+    @numpy_rule
     def backward(g):
         # Flatten the batch dims: X (n, in), G (n, out), so dW is one matrix product.
         # (n given, not -1: numpy cannot infer it when in or out_features is 0)

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ...tensor import Tensor, record
+from ...ops._arrays import numpy_rule
 from ..._names import type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -235,6 +236,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Any = None, *,
     out = _reduce(losses.astype(x.dtype, copy=False), reduction,
                   shape=_target_shape(input.shape))
 
+    @numpy_rule
     def backward(g):  # dL/dx = (softmax(x) - q) * dL/dloss,  q = (1-s) onehot + s/C
         gs = g / m if reduction == "mean" and m else g   # dL/dloss_i: scalar, (M,) for 'none'
         if reduction == "none":
@@ -266,6 +268,7 @@ def _cross_entropy_rows(input: Tensor, x: np.ndarray, q: np.ndarray, w: Optional
     # a term with q_ic = 0 counts 0 even where log p_ic = -inf (a masked logit, an ignored row)
     out = _reduce((qw * np.where(qw == 0, 0.0, -logp)).sum(axis=1), reduction, den, shape)
 
+    @numpy_rule
     def backward(g):  # dloss_i/dx_ic = (sum_k w_k q_ik) softmax(x_i)_c - w_c q_ic
         gs = g / den if reduction == "mean" and den else g
         gcol = gs.reshape(-1, 1) if reduction == "none" else gs
@@ -316,6 +319,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Any = None, *,
     den = m if wt is None else wt.sum()
     out = _reduce(losses, reduction, den, _target_shape(input.shape))
 
+    @numpy_rule
     def backward(g):  # d(-w_t x[i, t_i])/dx = -w_t onehot(t_i)
         gs = g / den if reduction == "mean" and den else g
         if reduction == "none":
@@ -355,6 +359,7 @@ def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
     sq = np.square(diff)
     out = _reduce(sq, reduction)
 
+    @numpy_rule
     def backward(g):  # d(a - b)^2/da = 2(a - b),  d/db = -2(a - b)
         k = 2.0 / max(diff.size, 1) if reduction == "mean" else 2.0
         gx = diff * (g * k)
