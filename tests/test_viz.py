@@ -299,10 +299,11 @@ def test_save_writes_svg_dot_and_a_self_contained_page(tmp_path, no_dot):
     assert (len(nodes), len(edges)) == (len(view) + len(view.leaves), 9)
     rows = [tr.get("data-node") for tr in root.iter("tr") if tr.get("data-node")]
     assert rows == [f"op{i}" for i in range(5)] + [f"leaf{k}" for k in range(5)]
-    details = {p.get("id"): p.text for p in root.iter("pre")
-               if p.get("id", "").startswith("detail-")}
+    details = {d.get("id"): "\n\n".join(p.text for p in d.iter("pre")) for d in root.iter("div")
+               if d.get("id", "").startswith("detail-")}
     assert set(details) == {f"detail-{n.id}" for n in graph.nodes}
-    assert "-1.5" in details["detail-leaf0"] and "0.707107" in details["detail-op4"]
+    assert details["detail-leaf0"] == graph.nodes[0].details and "-1.5" in details["detail-leaf0"]
+    assert "0.707107" in details["detail-op4"]
     with pytest.raises(ValueError, match=r"\.svg, \.dot or \.html"):
         graph.save(str(tmp_path / "g.png"))
 
@@ -489,3 +490,10 @@ def test_graph_command_writes_svg_with_dot_when_installed(tmp_path):
     assert "drawn by Graphviz dot" in svg
     _, nodes, edges = _svg_counts(svg)
     assert (len(nodes), len(edges)) == (12 + 9, 20)  # the demo CNN's entries + leaves, links
+
+
+def test_previews_of_zeros_carry_no_sign():
+    from tinynet.preview import full_text, grad_lines
+    g = np.array([-0.0, 2.0, -1.5], dtype=np.float32)
+    assert grad_lines(g) == ["[0, 2, -1.5]"]
+    assert full_text(g) == "[ 0. ,  2. , -1.5]"

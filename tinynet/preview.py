@@ -129,6 +129,8 @@ def grad_lines(g: np.ndarray, max_elements: Optional[int] = None) -> list[str]:
 def full_text(a: np.ndarray) -> str:
     """Every value up to ``options.hover_elements`` elements, then numpy's ``...`` summary."""
     a = np.asarray(a)
+    if a.dtype.kind == "f" and a.size <= options.hover_elements:
+        a = a + a.dtype.type(0)  # -0.0 + 0 = 0.0: a zero gradient shows as 0., not -0.
     text = np.array2string(a, precision=6, separator=", ", max_line_width=60,
                            threshold=options.hover_elements, edgeitems=3)
     if a.size > options.hover_elements:

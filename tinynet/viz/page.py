@@ -24,16 +24,17 @@ p.summary { color: #444; font-size: 13px; margin: 0 0 6px; }
 p.legend { font-size: 12px; color: #444; margin: 0 0 10px; }
 p.legend span.key { display: inline-block; width: 14px; height: 10px; margin: 0 4px 0 12px;
                     vertical-align: middle; border: 1px solid #888; }
-div.main { display: flex; gap: 14px; align-items: flex-start; }
-div.graph { flex: 0 1 auto; min-width: 200px; overflow-x: auto; border: 1px solid #ddd; }
+div.panel { position: sticky; top: 0; z-index: 1; background: #fafafa;
+            border: 1px solid #ddd; padding: 6px 10px; margin: 0 0 10px;
+            max-height: 30vh; overflow: auto; box-shadow: 0 2px 4px rgba(0, 0, 0, 0.08); }
+div.panel h3 { font-size: 12px; color: #666; margin: 0 0 4px; font-weight: normal; }
+div.detail { display: flex; flex-wrap: wrap; gap: 0.5em 2.5em; align-items: flex-start; }
+div.detail pre { font: 11px Menlo, Consolas, 'DejaVu Sans Mono', monospace; margin: 0;
+                 white-space: pre; }
+div.graph { overflow-x: auto; border: 1px solid #ddd; }
 div.graph svg { display: block; }
 div.graph.fit svg { width: 100%; height: auto; }
-div.panel { flex: 0 0 420px; position: sticky; top: 8px; border: 1px solid #ddd;
-            background: #fafafa; padding: 8px 10px; max-height: 94vh; overflow: auto; }
 button#fit { font-size: 12px; margin-left: 12px; }
-div.panel h3 { font-size: 12px; color: #666; margin: 0 0 6px; font-weight: normal; }
-div.panel pre { font: 11px Menlo, Consolas, 'DejaVu Sans Mono', monospace; margin: 0;
-                white-space: pre; }
 g.node { cursor: pointer; }
 g.node.hl rect, g.node.hl polygon, g.node.hl ellipse { stroke: #e69138; stroke-width: 3; }
 tr.hl { background: #fff2cc; }
@@ -50,7 +51,7 @@ _SCRIPT = """
   function show(id) {
     var d = document.getElementById('detail-' + id);
     if (!d) { return; }
-    panel.textContent = d.textContent;
+    panel.innerHTML = d.innerHTML;
     document.querySelectorAll('.hl').forEach(function (e) { e.classList.remove('hl'); });
     document.querySelectorAll('[data-node="' + id + '"]').forEach(function (e) {
       e.classList.add('hl');
@@ -60,16 +61,27 @@ _SCRIPT = """
     e.addEventListener('mouseenter', function () { show(e.getAttribute('data-node')); });
   });
   var fit = document.getElementById('fit');
-  fit.addEventListener('click', function () {
-    graph.classList.toggle('fit');
-    fit.textContent = graph.classList.contains('fit') ? 'actual size' : 'fit to window';
-  });
+  function setFit(on) {
+    graph.classList.toggle('fit', on);
+    fit.textContent = on ? 'actual size' : 'fit to window';
+  }
+  fit.addEventListener('click', function () { setFit(!graph.classList.contains('fit')); });
+  // a picture a little too wide is shrunk to fit; a much wider one keeps readable text
+  var svg = graph.querySelector('svg');
+  var natural = svg ? svg.width.baseVal.value : 0;
+  var room = graph.clientWidth;
+  if (natural > room) { if (room >= 0.75 * natural) { setFit(true); } }
   show(location.hash ? location.hash.slice(1) : document.body.getAttribute('data-start'));
 })();
 """
 
 _KINDS = (("op", "op (tape entry)"), ("output", "output"),
           ("leaf", "leaf that requires grad"), ("const", "constant leaf"))
+
+
+def _blocks(details: str) -> str:
+    """A node's details side by side: what it is, its values, its gradient."""
+    return "".join(f"<pre>{escape(block)}</pre>" for block in details.split("\n\n"))
 
 
 def page_html(graph: Any, svg: str) -> str:
@@ -79,7 +91,7 @@ def page_html(graph: Any, svg: str) -> str:
     legend = "".join(f'<span class="key" style="background:{STYLES[k][0]};'
                      f'border-color:{STYLES[k][1]}"></span>{escape(text)}'
                      for k, text in _KINDS)
-    details = "\n".join(f'<pre id="detail-{escape(n.id)}">{escape(n.details)}</pre>'
+    details = "\n".join(f'<div id="detail-{escape(n.id)}">{_blocks(n.details)}</div>'
                         for n in graph.nodes)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -96,12 +108,10 @@ its values and its gradient; arrows run from each input to the op that used it.<
 <p class="legend">{legend}<span style="margin-left:12px;color:#8b1a1a">grad</span>
 = dL/d(output of the box), signed; |grad| its norm
 <button id="fit" type="button">fit to window</button></p>
-<div class="main">
+<div class="panel"><h3>values and gradient (hover a box or a row)</h3>
+<div id="details" class="detail">{_blocks(start.details) if start else ''}</div></div>
 <div class="graph">
 {svg}
-</div>
-<div class="panel"><h3>values and gradient</h3>
-<pre id="details">{escape(start.details) if start else ''}</pre></div>
 </div>
 <h2>Tape</h2>
 {graph.table}
