@@ -20,18 +20,16 @@ from tinynet's own layered layout (:mod:`tinynet.viz.layout`): no Graphviz neede
 """
 from __future__ import annotations
 
+import shutil
 from typing import Any, Optional
 
+from .._atomic import atomic_open
 from ..preview import options
 from ..tape_view import TapeView
 from ..tensor import Tensor
 from .dot import run_dot
 from .graph import Graph, GraphNode, graph_from_view
 from .layout import layered_layout
-
-import shutil  # noqa: E402  (tests patch viz.shutil.which to hide Graphviz)
-
-from .._atomic import atomic_open
 
 __all__ = ["draw", "to_dot", "tape_to_dot", "render_svg", "Graph", "GraphNode", "options",
            "layered_layout"]

@@ -28,9 +28,6 @@ from .svg import draw_svg
 
 __all__ = ["GraphNode", "Graph", "graph_from_view"]
 
-KINDS = ("op", "output", "leaf", "const", "number")
-
-
 @dataclass(frozen=True)
 class GraphNode:
     """One box of the picture.

@@ -12,7 +12,9 @@ The classic layered method (Sugiyama et al., 1981), in four short steps:
    before; the order with the fewest crossings wins.
 4. **x positions**: each node moves toward the mean x of its neighbours, keeping the
    order and a gap to the next box (a least-squares fit under those constraints,
-   solved exactly by pooling adjacent violators); repeated down and up.
+   solved exactly by pooling adjacent violators); repeated down and up.  An op
+   follows the ops it is linked to, not its leaves, and a leaf gives way when boxes
+   compete for a place: a chain of ops runs straight down, its parameters beside it.
 
 An edge is drawn from the bottom of its source to the top of its target, through its
 dummies; the edges into (and out of) one box are spread along its side.
