@@ -258,3 +258,103 @@ def test_idx_max_bytes_is_a_parameter(tmp_path):
     assert read_idx(path, max_bytes=1000).shape == (1000,)
     with pytest.raises(DatasetError, match="max_bytes=999"):
         read_idx(path, max_bytes=999)
+
+
+# --------------------------------------------------------------------------
+# Crafted checkpoints: well-formed files with configurations out of range
+# --------------------------------------------------------------------------
+OFFLINE = ["--quiet", "--no-download"]
+
+
+@pytest.fixture(scope="module")
+def good_checkpoint(tmp_path_factory):
+    """One epoch on 20 embedded digits (an empty --data-dir and no download: offline)."""
+    from tinynet.cli import main
+    tmp = tmp_path_factory.mktemp("good")
+    assert main(["train", "--epochs", "1", "--train-size", "20", "--batch-size", "20",
+                 "--data-dir", str(tmp / "empty"), "--out", str(tmp / "run"), *OFFLINE]) == 0
+    return tmp / "run" / "model.npz"
+
+
+def _with_model(ckpt: dict, **model) -> dict:
+    """A self-consistent checkpoint: the config's network and weights that fit it."""
+    from tinynet.models import build_cnn, cnn_config
+    ckpt["config"]["model"] = cfg = cnn_config(ckpt["config"]["model"], **model)
+    ckpt["model"] = dict(build_cnn(cfg).state_dict())
+    return ckpt
+
+
+def _set(path: str, value):
+    def change(ckpt):
+        *parents, last = path.split(".")
+        d = ckpt
+        for p in parents:
+            d = d[p]
+        d[last] = value
+        return ckpt
+    return change
+
+
+def _adam_step(value):
+    def change(ckpt):
+        ckpt["optimizer"]["state"][0]["step"] = value
+        return ckpt
+    return change
+
+
+CRAFTED = {
+    "augment=10**6": (_set("config.augment", 10 ** 6), "augment"),
+    "hidden=10**9": (_set("config.model.hidden", 10 ** 9), "hidden"),
+    "lr=10**400": (_set("config.optimizer.lr", 10 ** 400), "bad lr"),
+    "lr=nan": (_set("config.optimizer.lr", float("nan")), "bad lr"),
+    "lr_decay=1e200": (_set("config.optimizer.lr_decay", 1e200), "lr_decay"),
+    "momentum=5 (sgd)": (lambda c: _set("config.optimizer", {"name": "sgd", "lr": 0.1,
+                                                             "momentum": 5})(c), "momentum"),
+    "adam step=10**400": (_adam_step(10 ** 400), "'step'"),
+    "56-pixel images": (lambda c: _with_model(c, image_size=56), "image_size"),
+    "3-channel images": (lambda c: _with_model(c, in_channels=3), "in_channels"),
+    "5 classes": (lambda c: _with_model(c, num_classes=5), "num_classes"),
+    "history of inf": (_set("history.test_loss", [float("inf")]), "history"),
+    "weight 1e300 (float64)": (
+        lambda c: c["model"].update({"fc2.bias": np.full(10, 1e300)}) or c, "fc2.bias"),
+}
+
+
+@pytest.mark.parametrize("command", ["resume", "evaluate"])
+@pytest.mark.parametrize("name", list(CRAFTED))
+def test_a_crafted_checkpoint_is_one_line_naming_the_field(name, command, good_checkpoint,
+                                                          tmp_path, capsys,
+                                                          no_network_no_data):
+    from tinynet.cli import main
+    change, field = CRAFTED[name]
+    if command == "evaluate" and name == "adam step=10**400":
+        pytest.skip("evaluate reads no optimizer state")
+    bad = tmp_path / "bad" / "model.npz"
+    bad.parent.mkdir()
+    save(change(load(good_checkpoint)), bad)
+    before = bad.read_bytes()
+    argv = (["train", "--resume", str(bad), "--epochs", "2"] if command == "resume"
+            else ["evaluate", "--checkpoint", str(bad)])
+    assert main(argv + ["--no-download"] + (["--quiet"] if command == "resume" else [])) == 2
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert field in lines[0] and str(bad) in lines[0], lines[0]
+    assert bad.read_bytes() == before
+
+
+def test_load_state_dict_refuses_a_value_that_overflows_the_parameter_dtype():
+    import tinynet.nn as nn
+    layer = nn.Linear(2, 3)
+    before = layer.weight.array.copy()
+    state = {"weight": np.full((3, 2), 1e300), "bias": np.zeros(3)}
+    with pytest.raises(RuntimeError, match=r'"weight" does not fit its dtype float32.*inf'):
+        layer.load_state_dict(state)
+    assert np.array_equal(layer.weight.array, before)  # nothing was copied
+    state["weight"] = np.full((3, 2), 1e30)  # fits float32: fine, as are inf and nan
+    state["bias"] = np.array([np.inf, -np.inf, np.nan])
+    layer.load_state_dict(state)
+    assert layer.weight.array[0, 0] == np.float32(1e30)
+    bn = nn.BatchNorm1d(2)
+    with pytest.raises(RuntimeError, match="num_batches_tracked"):
+        bn.load_state_dict({**bn.state_dict(), "num_batches_tracked": np.array(np.nan)})

@@ -41,6 +41,7 @@ from .data.datasets import FashionMNIST, MNIST
 from .guards import NonFiniteLossError, check_finite
 from .models import build_cnn, cnn_config
 from .random import generator, get_rng_state, set_rng_state
+from .run_config import DATASETS, OPTIMIZERS, ConfigError, check_run_config
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, no_grad
 
@@ -51,8 +52,6 @@ __all__ = [
     "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]
 
-DATASETS = ("mnist", "fashion-mnist")
-OPTIMIZERS = ("sgd", "adam")
 CHECKPOINT_KIND = "tinynet-train"
 METRICS_FORMAT = "tinynet-metrics"
 METRIC_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
@@ -491,31 +490,33 @@ def load_checkpoint(path: str) -> dict[str, Any]:
             "seed", "batch_size")
     if not isinstance(cfg, dict) or any(k not in cfg for k in need):
         raise TrainingError(f"checkpoint {path} has an incomplete config")
-    opt = cfg["optimizer"]
-    if not isinstance(opt, dict) or opt.get("name") not in OPTIMIZERS \
-            or not isinstance(opt.get("lr"), (int, float)):
-        raise TrainingError(f"checkpoint {path} has an unusable optimizer entry {opt!r:.80}")
-    if cfg["dataset"] not in DATASETS:
-        raise TrainingError(f"checkpoint {path} names an unknown dataset {cfg['dataset']!r}")
-    # settings used before resume_run can check them (seed, data loader, shifts, lr schedule)
-    for key, low in (("seed", 0), ("batch_size", 1), ("augment", 0), ("epochs", 1),
-                     ("train_size", 1)):
-        v = cfg.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < low):
-            raise TrainingError(f"checkpoint {path} has a bad {key} {v!r:.40} in its config "
-                                f"(expected an integer >= {low})")
-    decay = opt.get("lr_decay", 1.0)
-    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not decay > 0:
-        raise TrainingError(f"checkpoint {path} has a bad lr_decay {decay!r:.40} in its "
-                            f"optimizer entry (expected a number > 0)")
     try:
-        cfg["model"] = cnn_config(cfg["model"])
-    except (ValueError, TypeError) as e:
-        raise TrainingError(f"checkpoint {path}: {_one_line(e)}") from None
-    if isinstance(ckpt["epoch"], bool) or not isinstance(ckpt["epoch"], int) \
-            or ckpt["epoch"] < 0:
-        raise TrainingError(f"checkpoint {path} has a bad epoch count {ckpt['epoch']!r}")
+        ckpt["config"] = check_run_config(cfg)
+    except ConfigError as e:
+        raise TrainingError(f"checkpoint {path} {e}") from None
+    epoch = ckpt["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise TrainingError(f"checkpoint {path} has a bad epoch count {epoch!r:.40}")
+    history = ckpt["history"]
+    for k in METRIC_COLUMNS:
+        rows = history.get(k) if isinstance(history, dict) else None
+        if rows is None:
+            raise TrainingError(f"checkpoint {path} does not fit together: it lacks the "
+                                f"entry '{k}' in its history")
+        if not isinstance(rows, list) or len(rows) != epoch or not all(
+                _finite_number(v) for v in rows):
+            raise TrainingError(f"checkpoint {path} has a bad history column {k} (expected "
+                                f"{epoch} finite numbers, one per completed epoch)")
     return ckpt
+
+
+def _finite_number(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 # What each file tinynet writes looks like, so a file in the way can be recognised.

@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 from ..models import describe_cnn
 from ..random import manual_seed
-from ..training import (METRIC_COLUMNS, METRICS_FORMAT,
+from ..training import (METRIC_COLUMNS, METRICS_FORMAT, TrainingError,
                         check_output_dir, fit, is_tinynet_checkpoint, is_tinynet_csv,
                         is_tinynet_json, load_checkpoint, load_data, make_output_dir,
                         new_run, resume_run, save_checkpoint, write_metrics)
@@ -156,7 +156,10 @@ def run(args: argparse.Namespace) -> int:
         if data.fingerprint() != config.get("data_fingerprint"):
             raise CLIError(f"the training data differ from the ones {args.resume} was "
                            f"trained on ({data.describe()}); cannot resume exactly")
-        run_ = resume_run(ckpt)
+        try:
+            run_ = resume_run(ckpt)
+        except TrainingError as e:
+            raise CLIError(f"{args.resume}: {e}") from None
         run_.config = config
 
     opt = config["optimizer"]
