@@ -1,7 +1,7 @@
 """Files built to hurt: compressed bombs, lying headers, FIFOs, crafted checkpoints.
 
 Each file is built here, byte by byte where it must lie.  Memory is measured in a child
-process (``ru_maxrss``) that also runs under an address-space limit, so a regression
+process (``VmHWM``) that also runs under an address-space limit, so a regression
 fails the test instead of exhausting the machine.
 """
 from __future__ import annotations
@@ -102,12 +102,13 @@ def bz2_bomb(path: Path) -> Path:
 
 def run_child(code: str, *args: str, env_extra: dict | None = None, timeout: float = 60):
     """Run ``code`` in a fresh Python under a 1.5 GiB address-space limit; the last line
-    of its stdout is its peak RSS in MB."""
+    of its stdout is its peak RSS in MB (peak_mb())."""
     prelude = textwrap.dedent("""
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (3 * 2 ** 29, 3 * 2 ** 29))
-        def peak_mb():
-            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        def peak_mb():  # VmHWM: this process's peak RSS (ru_maxrss may count the parent's)
+            status = open("/proc/self/status").read()
+            return int(status.split("VmHWM:")[1].split()[0]) // 1024
     """)
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
     return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code), *args],
@@ -152,7 +153,8 @@ def test_evaluate_and_train_refuse_a_bomb_within_a_little_memory(tmp_path):
                  main(["train", "--resume", "bomb.npz", "--no-download", "--quiet"]),
                  main(["train", "--out", "run", "--epochs", "1", "--no-download", "--quiet"])]
         print(codes)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        status = open("/proc/self/status").read()
+        print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
     """)
     env = dict(os.environ, PYTHONPATH=str(ROOT), TINYNET_DATA=str(tmp_path / "no-data"))
     child = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
