@@ -36,6 +36,7 @@ import numpy as np
 
 from . import nn, optim
 from ._atomic import atomic_open
+from ._files import open_regular, os_error_text, special_kind
 from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
 from .data.datasets import FashionMNIST, MNIST
 from .guards import NonFiniteLossError, check_finite
@@ -47,7 +48,7 @@ from .tensor import Tensor, no_grad
 
 __all__ = [
     "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
-    "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
+    "make_optimizer", "epoch_lr", "Run", "run_identity", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
     "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
     "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]
@@ -149,7 +150,7 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                     raise TrainingError(f"the {dataset} training files are in {train.folder} "
                                         f"but the test files were found in {test.folder}; put "
                                         f"all four files in one folder")
-    except (DatasetError, FileNotFoundError) as e:
+    except (DatasetError, OSError) as e:  # OSError: a folder name too long, no permission
         raise TrainingError(_one_line(e)) from None
     for split, ds in (("training", train), ("test", test)):
         if len(ds) == 0:
@@ -178,7 +179,7 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
         raise TrainingError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     try:
         test = load_dataset(dataset, False, root=root, download=download, verbose=verbose)
-    except (DatasetError, FileNotFoundError) as e:
+    except (DatasetError, OSError) as e:
         raise TrainingError(_one_line(e)) from None
     if len(test) == 0:
         raise TrainingError(f"the {dataset} test split holds no images ({test.source})")
@@ -194,8 +195,8 @@ def _source(ds: Any) -> str:
 
 def _one_line(e: BaseException) -> str:
     """An exception's message as one line, without a leading ``tinynet: ``."""
-    if isinstance(e, OSError) and e.filename is not None and e.strerror:
-        text = f"{e.strerror}: {e.filename}"
+    if isinstance(e, OSError) and e.strerror:
+        text = os_error_text(e)
     else:
         text = str(e)
     text = " ".join(text.split())
@@ -278,6 +279,17 @@ class Run:
             "rng_state": get_rng_state(),
             "history": {k: list(v) for k, v in self.history.items()},
         }
+
+
+def run_identity(config: Mapping[str, Any]) -> str:
+    """Which run a checkpoint belongs to: its ``run_id`` (set when ``tinynet train`` starts a
+    run), or for a checkpoint from before run ids, a hash of its settings (the total
+    number of epochs aside, which a resume may raise)."""
+    if config.get("run_id"):
+        return str(config["run_id"])
+    settings = {k: v for k, v in config.items() if k != "epochs"}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
 
 
 def new_run(config: Mapping[str, Any]) -> Run:
@@ -470,14 +482,14 @@ def save_checkpoint(path: Path, ckpt: Mapping[str, Any]) -> None:
 
 def load_checkpoint(path: str) -> dict[str, Any]:
     """Read and check a ``tinynet train`` checkpoint.  Raises TrainingError (one line)."""
-    p = Path(path)
-    if not p.exists():
-        raise TrainingError(f"checkpoint not found: {path}")
-    if p.is_dir():
-        raise TrainingError(f"checkpoint {path} is a directory; give the model.npz file in it")
     try:
-        ckpt = load(p)
-    except (CheckpointError, OSError) as e:
+        ckpt = load(Path(path))
+    except FileNotFoundError:
+        raise TrainingError(f"checkpoint not found: {path}") from None
+    except IsADirectoryError:
+        raise TrainingError(f"checkpoint {path} is a directory; give the model.npz file "
+                            f"in it") from None
+    except (CheckpointError, OSError) as e:  # a FIFO, a name too long, no permission, ...
         raise TrainingError(_one_line(e)) from None
     if not isinstance(ckpt, dict) or ckpt.get("kind") != CHECKPOINT_KIND:
         raise TrainingError(f"{path} is a tinynet file but not a `tinynet train` checkpoint")
@@ -522,15 +534,15 @@ def _finite_number(v: Any) -> bool:
 # What each file tinynet writes looks like, so a file in the way can be recognised.
 def is_tinynet_csv(path: Path, header: Sequence[str]) -> bool:
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.readline().rstrip("\r\n") == ",".join(header)
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8") as f:
+            return f.readline(4096).rstrip("\r\n") == ",".join(header)
     except (OSError, UnicodeDecodeError):
         return False
 
 
 def is_tinynet_json(path: Path, fmt: str) -> bool:
     try:
-        with open(path, encoding="utf-8") as f:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8") as f:
             doc = json.load(f)
     except (OSError, UnicodeDecodeError, ValueError):
         return False
@@ -555,7 +567,14 @@ def check_output_dir(out: str, files: Mapping[str, Callable[[Path], bool]],
     """
     if not str(out).strip():  # Path("") is the current folder: an unset shell variable?
         raise TrainingError(f"{flag} is empty; give a directory")
-    path = Path(out)
+    try:
+        return _check_output_dir(Path(out), out, files, flag)
+    except OSError as e:  # a name over 255 bytes, a folder we may not even look into, ...
+        raise TrainingError(f"{flag} {out}: {os_error_text(e).split(': ')[0]}") from None
+
+
+def _check_output_dir(path: Path, out: str, files: Mapping[str, Callable[[Path], bool]],
+                      flag: str) -> Path:
     if path.exists() and not path.is_dir():
         raise TrainingError(f"{flag} {out} is an existing file; give a directory")
     if path.is_dir():
@@ -565,6 +584,10 @@ def check_output_dir(out: str, files: Mapping[str, Callable[[Path], bool]],
             f = path / name
             if f.is_dir():
                 raise TrainingError(f"{flag} {out}: {f} is a directory")
+            kind = special_kind(f.stat().st_mode) if f.exists() else None
+            if kind:  # a FIFO would block whoever opens it to look
+                raise TrainingError(f"{flag} {out}: {f} is {kind}, not a regular file; move "
+                                    f"it or choose another {flag}")
             if f.exists() and not ours(f):
                 raise TrainingError(f"{flag} {out}: refusing to overwrite {f}, which tinynet "
                                     f"did not write; move it or choose another {flag}")
