@@ -36,6 +36,7 @@ import numpy as np
 
 from . import nn, optim
 from ._atomic import atomic_open
+from ._blas import blas_info
 from ._files import open_regular, os_error_text, special_kind
 from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
 from .data.datasets import FashionMNIST, MNIST
@@ -278,6 +279,7 @@ class Run:
             "optimizer": self.optimizer.state_dict(),
             "rng_state": get_rng_state(),
             "history": {k: list(v) for k, v in self.history.items()},
+            "blas": blas_info(),  # same seed, same run: on the same BLAS and thread count
         }
 
 

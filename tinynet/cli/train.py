@@ -29,6 +29,7 @@ from ..training import (METRIC_COLUMNS, METRICS_FORMAT, TrainingError,
                         check_output_dir, fit, is_tinynet_checkpoint, is_tinynet_csv,
                         is_tinynet_json, load_checkpoint, load_data, make_output_dir,
                         new_run, resume_run, run_identity, save_checkpoint, write_metrics)
+from .._blas import blas_info, resume_warning
 from .._files import os_error_text
 from . import CLIError
 from ._outputs import claim_output_folder
@@ -202,6 +203,9 @@ def _train(args: argparse.Namespace, config: dict[str, Any], ckpt: Optional[dict
     print(f"data: {data.describe()}")
     if ckpt is not None:
         print(f"resuming from {args.resume} after epoch {run_.epoch}")
+        differs = resume_warning(ckpt.get("blas"), blas_info())
+        if differs:
+            print(f"tinynet: warning: {args.resume}: {differs}", file=sys.stderr)
     make_output_dir(out_dir)
 
     # 3. Train; after each epoch write the metrics and the checkpoint.
