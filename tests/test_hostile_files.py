@@ -13,14 +13,12 @@ import struct
 import subprocess
 import sys
 import textwrap
-import threading
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import tinynet
 from tinynet import CheckpointError
 from tinynet.data import DatasetError, read_idx
 from tinynet.serialization import load, save

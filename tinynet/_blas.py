@@ -68,9 +68,9 @@ def _threads(path: str, kind: str) -> Optional[int]:
 
 def blas_info() -> dict[str, Any]:
     """``{"library": "scipy-openblas 0.3.31", "threads": 2}``; threads None if unknown."""
-    import numpy  # noqa: F401  (loads the BLAS, so that it can be found)
+    name = _library_name()  # imports numpy, which loads the BLAS: now it can be found
     found = _loaded_blas()
-    name = _library_name() or (os.path.basename(found[0]) if found else "unknown")
+    name = name or (os.path.basename(found[0]) if found else "unknown")
     return {"library": name, "threads": _threads(*found) if found else None}
 
 

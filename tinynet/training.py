@@ -49,7 +49,8 @@ from .tensor import Tensor, no_grad
 
 __all__ = [
     "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
-    "make_optimizer", "epoch_lr", "Run", "run_identity", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
+    "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
+    "run_identity",
     "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
     "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]

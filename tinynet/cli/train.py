@@ -163,8 +163,9 @@ def _refuse_replacing_another_run(ckpt_path: Path, ckpt: Optional[dict[str, Any]
         return
     there = load_checkpoint(str(ckpt_path))
     if run_identity(there["config"]) != run_identity(ckpt["config"]):
+        n = there["epoch"]
         raise CLIError(f"{ckpt_path.parent} holds another run's model ({ckpt_path}: seed "
-                       f"{there['config']['seed']}, {there['epoch']} epochs); resuming "
+                       f"{there['config']['seed']}, {n} epoch{'s' * (n != 1)}); resuming "
                        f"{resume} there would replace it: choose another --out, or replace "
                        f"it with --overwrite")
     if there["epoch"] > ckpt["epoch"]:
