@@ -245,7 +245,7 @@ def test_dataloader_shuffle_none_is_pytorchs_default():
 def test_optimizer_state_with_non_numbers_is_refused_when_loaded(key, value):
     p = nn.Parameter(np.ones(3, np.float32))
     opt = optim.Adam([p])
-    p.grad = np.ones(3, np.float32)
+    p.grad = tinynet.tensor(np.ones(3, np.float32))
     opt.step()
     sd = opt.state_dict()
     sd["state"][0][key] = value

@@ -36,8 +36,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def _filled(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor.__new__(Tensor)
-    t.array, t.grad, t._node, t._vbox, t.requires_grad = arr, None, None, [0], False
+    t = Tensor._wrap(arr)
     return t.requires_grad_(True) if requires_grad else t
 
 

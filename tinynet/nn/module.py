@@ -31,7 +31,8 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 
 import numpy as np
 
-from ..tensor import Tensor, _to_dtypes, no_grad
+from ..compat.convert import _to_dtypes
+from ..tensor import Tensor, no_grad
 from .parameter import Parameter
 from .._names import type_name
 
@@ -332,7 +333,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.fill(0)
+                p.grad.array.fill(0)
 
     def _cast(self, dtype: type) -> "Module":
         """Convert floating-point parameters and buffers (and grads) to ``dtype`` in place."""
@@ -340,7 +341,7 @@ class Module:
             if t.array.dtype.kind == "f" and t.array.dtype != dtype:
                 t.array = t.array.astype(dtype)
                 if t.grad is not None:
-                    t.grad = t.grad.astype(dtype)
+                    t.grad = Tensor._wrap(t.grad.array.astype(dtype))
                 t._bump_version()  # a graph recorded with the old array is now stale
         return self
 
