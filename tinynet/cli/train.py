@@ -209,7 +209,7 @@ def _train(args: argparse.Namespace, config: dict[str, Any], ckpt: Optional[dict
             print(f"tinynet: warning: {args.resume}: {differs}", file=sys.stderr)
     make_output_dir(out_dir)
 
-    # 3. Train; after each epoch write the metrics and the checkpoint.
+    # 3. Train; after each epoch write the checkpoint and the metrics.
     last = {"ckpt": None, "saved": run_.epoch}
 
     def save(c):
