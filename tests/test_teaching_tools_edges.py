@@ -107,7 +107,7 @@ def test_graph_command_shows_what_dot_said_and_keeps_the_svg(tmp_path, monkeypat
     svg = tmp_path / "g.svg"
     svg.write_text("<svg><!-- reference CNN training step --></svg>")  # one of ours
     monkeypatch.setattr(viz.shutil, "which", lambda name: str(fake))
-    assert main(["graph", "--out", "g.dot"]) == 2
+    assert main(["graph", "--out", "g.dot", "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Error: syntax trouble" in err
     assert svg.read_text() == "<svg><!-- reference CNN training step --></svg>"

@@ -15,15 +15,18 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 
+from .._files import open_regular
 from ..random import manual_seed, generator
 from ..tensor import Tensor
 from ..training import TrainingError
 from ..viz import draw
 from ..viz.checkpoint import checkpoint_step
 from . import CLIError
+from ._outputs import claim_output_folder, existing, file_kind, refuse_to_replace
 
 
 TITLE = "CNN training step"  # in every .dot, .svg and .html this command writes
@@ -32,7 +35,7 @@ TITLE = "CNN training step"  # in every .dot, .svg and .html this command writes
 def _is_ours(path: str) -> bool:
     """Whether ``path`` looks like a graph this command wrote (its title near the top)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:  # never blocks on a FIFO
             return TITLE.encode() in f.read(4096)
     except OSError:
         return False
@@ -76,6 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=4, help="images in the batch (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--tape", action="store_true", help="also print the tape as a table")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier graph at --out (and its .svg)")
     parser.set_defaults(func=run)
 
 
@@ -87,21 +92,32 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"graph: --out must name a .dot file (the .svg is written next to it; "
                        f"--html writes a page), got {out!r}")
     parent = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(parent):
+    if file_kind(parent, "--out") != "a directory":
         raise CLIError(f"graph: the directory {parent} does not exist; create it or choose "
                        f"another --out")
     if not 1 <= args.batch_size <= 1024:
         raise CLIError(f"graph: --batch-size must be between 1 and 1024, got {args.batch_size}")
     if args.seed < 0:
         raise CLIError(f"graph: --seed must be >= 0, got {args.seed}")
-    written = [out] if args.html else [out, out[:-4] + ".svg"]
-    for path in written:  # never overwrite a file we did not write
-        if os.path.isdir(path):
+    paths = [out] if args.html else [out, out[:-4] + ".svg"]
+    for path in paths:  # never overwrite a file we did not write
+        kind = file_kind(path, "--out")
+        if kind == "a directory":
             raise CLIError(f"graph: {path} is a directory; choose another --out")
+        if kind is not None:  # a FIFO would block whoever opens it to look
+            raise CLIError(f"graph: {path} is {kind}, not a regular file; choose another --out")
         if os.path.exists(path) and not _is_ours(path):
             raise CLIError(f"graph: refusing to overwrite {path}, which tinynet did not "
                            f"write; move it or choose another --out")
+    names = [os.path.basename(p) for p in paths]
+    with claim_output_folder(Path(parent), names, create=False):  # one writer at a time
+        found = existing(Path(p) for p in paths)
+        if found and not args.overwrite:
+            raise refuse_to_replace(found, "an earlier graph")
+        return _draw(args, out, paths)
 
+
+def _draw(args: argparse.Namespace, out: str, written: list) -> int:
     if args.checkpoint:
         try:
             loss, names, what = checkpoint_step(args.checkpoint, args.batch_size, args.seed)
