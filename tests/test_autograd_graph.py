@@ -134,3 +134,16 @@ def test_backward_create_graph_makes_a_grad_that_differentiates_again():
     x.grad = None
     (g @ tn.ones(2, dtype=tn.float64)).backward()  # d/dx sum(4 x^3) = 12 x^2
     assert x.grad.array.tolist() == [12.0, 48.0]
+
+
+def test_the_higher_order_demo_runs(monkeypatch, capsys):
+    import runpy
+    from pathlib import Path
+    monkeypatch.setenv("TINYNET_DEMO_QUICK", "1")
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "demos" / "higher_order.py"),
+                   run_name="__main__")
+    out = capsys.readouterr().out
+    assert "dy/dx = 27.0, d2y/dx2 = 18.0" in out
+    assert "Newton:" in out and "SignSTE  100.0% of the signs recovered" in out
+    diff = float(out.split("largest difference from the closed form ")[1].split()[0])
+    assert diff < 1e-12
