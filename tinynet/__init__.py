@@ -10,8 +10,10 @@ from .ops import compare as _compare
 from .ops.elementwise import (exp, log, sqrt, abs, tanh, sigmoid, relu, maximum,
                               minimum, clip, clamp, reciprocal, rsqrt, sign, sin, cos, log1p,
                               expm1, masked_fill, where, isnan, isinf, isfinite)
+from .ops.special import erf
 from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, prod,
                          cumsum, all, any, logsumexp, softmax, log_softmax)
+from .ops.norm import norm
 from .ops.shape import (reshape, transpose, permute, flatten, squeeze, unsqueeze,
                         expand, cat, stack, pad, flip, narrow, split, chunk, unbind, gather,
                         index_select)
