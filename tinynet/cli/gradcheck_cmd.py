@@ -37,7 +37,8 @@ def _row(cells: tuple[str, ...], widths: list[int]) -> str:
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     second = getattr(args, "second_order", False)
-    results: list[CaseResult] = run_suite(args.only, second_order=second)
+    results: list[CaseResult] = (run_suite(args.only, second_order=True) if second
+                                 else run_suite(args.only))
     if not results:
         raise CLIError(f"gradcheck: no case matches --only {args.only!r}; try conv2d, "
                        f"pooling, dropout, batch_norm, loss, layers, tensor, reduce, shape")
