@@ -514,4 +514,3 @@ def run_suite(only: Optional[str] = None,
     finally:
         set_rng_state(state)
     return results
-
