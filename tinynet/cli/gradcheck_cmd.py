@@ -1,14 +1,17 @@
 """``tinynet gradcheck``: check every op's and layer's backward against finite differences.
 
 Prints one row per case (op, shapes tried, worst relative error, PASS/FAIL) and exits
-with 1 if any case fails.  The catalogue is in ``tinynet/gradcheck_suite.py``.
+with 1 if any case fails.  ``--second-order`` adds the second derivatives (the gradient
+of the recorded backward pass, as ``gradgradcheck``); an op whose rule still computes
+with numpy shows as "numpy rule" (first-order only), not as a failure.  The catalogue is
+in ``tinynet/gradcheck_suite.py``.
 """
 from __future__ import annotations
 
 import argparse
 import time
 
-from ..gradcheck_suite import ATOL, EPS, RTOL, CaseResult, run_suite
+from ..gradcheck_suite import ATOL, EPS, NUMPY_RULE, RTOL, CaseResult, run_suite
 from . import CLIError
 
 
@@ -20,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--only", metavar="TEXT", default=None,
                         help="run only the cases whose group or name contains TEXT "
                              "(e.g. conv2d, dropout, layers)")
+    parser.add_argument("--second-order", action="store_true",
+                        help="also check second derivatives: the gradient of the recorded "
+                             "backward pass (backward(create_graph=True)) against finite "
+                             "differences of the first derivatives")
     parser.set_defaults(func=run)
 
 
@@ -29,13 +36,19 @@ def _row(cells: tuple[str, ...], widths: list[int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    results: list[CaseResult] = run_suite(args.only)
+    second = getattr(args, "second_order", False)
+    results: list[CaseResult] = (run_suite(args.only, second_order=True) if second
+                                 else run_suite(args.only))
     if not results:
         raise CLIError(f"gradcheck: no case matches --only {args.only!r}; try conv2d, "
                        f"pooling, dropout, batch_norm, loss, layers, tensor, reduce, shape")
     header = ("group", "op", "shapes tried", "worst rel. error", "result")
     rows = [(r.case.group, r.case.name, r.case.shapes, f"{r.rel_error:.1e}",
              "PASS" if r.passed else "FAIL") for r in results]
+    if second:
+        header += ("2nd-order error", "2nd order")
+        rows = [row + (("-" if r.second.status == NUMPY_RULE else f"{r.second.rel_error:.1e}"),
+                       r.second.status) for row, r in zip(rows, results)]
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
     print(_row(header, widths))
     for row in rows:
@@ -43,10 +56,22 @@ def run(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.passed]
     print(f"\n{len(results) - len(failed)}/{len(results)} passed in "
           f"{time.perf_counter() - t0:.1f} s")
+    failed2 = [r for r in results if second and r.second.status == "FAIL"]
+    if second:
+        numpy_cases = [r for r in results if r.second.status == NUMPY_RULE]
+        numpy_ops = sorted({op for r in numpy_cases for op in r.second.numpy_ops})
+        print(f"second order: {sum(r.second.status == 'PASS' for r in results)} passed, "
+              f"{len(failed2)} failed, {len(numpy_cases)} through a numpy rule "
+              f"(first-order only, not checked)"
+              + (f": {', '.join(numpy_ops)}" if numpy_ops else ""))
     print(f"method: central differences (eps {EPS:g}, float64) on every element; pass if "
           f"|backward - numeric| <= {ATOL:g} + {RTOL:g}*|numeric|;\n"
           f"rel. error = max |backward - numeric| / max(max |numeric|, max |backward|, "
-          f"{ATOL:g}), worst leaf")
+          f"{ATOL:g}), worst leaf"
+          + ("; 2nd order: the same for the gradient of the recorded first derivatives"
+             if second else ""))
     for r in failed:
         print(f"FAIL {r.case.name}: {r.detail}")
-    return 1 if failed else 0
+    for r in failed2:
+        print(f"FAIL (2nd order) {r.case.name}: {r.second.detail}")
+    return 1 if failed or failed2 else 0
