@@ -1,0 +1,137 @@
+"""Second derivatives through the ops of tinynet/ops (elementwise, reductions, shape ops).
+
+Each case is a function of float64 tensors, written once for both libraries (``m`` is
+tinynet or torch).  For every case:
+
+- ``gradgradcheck`` compares the recorded second derivatives with finite differences, for
+  the op itself and for its square (``f(x)**2``: then the upstream gradient that reaches
+  the op's rule depends on x, so the rule's own rule is exercised too, even for linear ops);
+- against PyTorch's double backward: the first derivatives g = J^T w, the
+  Hessian-vector product d(g . v)/dx and d(g . v)/dw = J v (the rule's own rule), to 1e-10.
+
+Inputs keep away from kinks (|x|, relu, clamp bounds) where finite differences would
+straddle them; ties are checked against PyTorch only.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinynet as tn
+from tinynet.autograd import grad, gradgradcheck
+
+
+class Lib:
+    """tinynet or torch, plus ``const(array)``: an index, a mask, or a constant tensor."""
+
+    def __init__(self, mod, const):
+        self.mod, self.const = mod, const
+
+    def __getattr__(self, name):
+        return getattr(self.mod, name)
+
+
+TN = Lib(tn, lambda a: tn.tensor(a))
+
+
+def _rand(*shape, lo=-2.0, hi=2.0, seed=0):
+    return np.random.default_rng(seed + sum(shape)).uniform(lo, hi, shape)
+
+
+def _away(*shape, seed=0):
+    """Values with |x| in [0.3, 2]: away from the kinks at 0."""
+    r = np.random.default_rng(seed + 7 * sum(shape))
+    return r.uniform(0.3, 2.0, shape) * r.choice([-1.0, 1.0], shape)
+
+
+def _distinct(*shape, seed=0):
+    """Values at least 0.1 apart: no ties for max/min, so finite differences are smooth."""
+    n = int(np.prod(shape))
+    return np.random.default_rng(seed).permutation(np.arange(n) * 0.25 - n * 0.1).reshape(shape)
+
+
+POS = _rand(3, 4, lo=0.5, hi=2.0)
+X34 = _rand(3, 4)
+Y34 = _rand(3, 4, seed=1)
+X4 = _rand(4, seed=2)
+IDX = np.array([[0, 2, 2], [1, 1, 0], [2, 0, 0]])
+MASK = np.array([[True, False, True, False], [False, False, True, True],
+                 [True, True, False, False]])
+
+# name: (fn(m, *tensors), inputs)
+CASES = {
+    # elementwise
+    "exp": (lambda m, x: m.exp(x), [X34]),
+    "log": (lambda m, x: m.log(x), [POS]),
+    "sqrt": (lambda m, x: m.sqrt(x), [POS]),
+    "abs": (lambda m, x: m.abs(x) * x, [_away(3, 4)]),
+    "tanh": (lambda m, x: m.tanh(x), [X34]),
+    "sigmoid": (lambda m, x: m.sigmoid(x), [X34]),
+    "relu": (lambda m, x: m.relu(x) * x, [_away(3, 4)]),
+    "reciprocal": (lambda m, x: m.reciprocal(x), [POS]),
+    "rsqrt": (lambda m, x: m.rsqrt(x), [POS]),
+    "sign": (lambda m, x: m.sign(x) * x * x, [_away(3, 4)]),
+    "sin": (lambda m, x: m.sin(x), [X34]),
+    "cos": (lambda m, x: m.cos(x), [X34]),
+    "log1p": (lambda m, x: m.log1p(x), [POS]),
+    "expm1": (lambda m, x: m.expm1(x), [X34]),
+    "maximum": (lambda m, x, y: m.maximum(x, y) * x, [X34, Y34]),
+    "minimum": (lambda m, x, y: m.minimum(x, y) * y, [X34, Y34]),
+    "maximum_broadcast": (lambda m, x, y: m.maximum(x, y) ** 2, [X34, X4]),
+    "clamp": (lambda m, x: m.clamp(x, -1.0, 1.2) * x, [_away(3, 4) * 1.1]),
+    "clamp_min": (lambda m, x: m.clamp(x, min=0.5) ** 3, [_away(3, 4)]),
+    "where": (lambda m, x, y: m.where(m.const(MASK), x * y, y * y), [X34, Y34]),
+    "where_broadcast": (lambda m, x, y: m.where(m.const(MASK), x, y) ** 3, [X34, X4]),
+    "masked_fill": (lambda m, x: m.masked_fill(x * x, m.const(MASK), 0.5), [X34]),
+    "masked_fill_broadcast": (lambda m, x: m.masked_fill(x.exp(), m.const(MASK), -1.0),
+                              [X4]),
+}
+
+
+def _tensors(lib, arrays, requires_grad=True):
+    if lib is TN:
+        return [tn.tensor(a, dtype=tn.float64, requires_grad=requires_grad) for a in arrays]
+    import torch
+    return [torch.tensor(a, dtype=torch.float64, requires_grad=requires_grad) for a in arrays]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradgradcheck(name):
+    fn, arrays = CASES[name]
+    assert gradgradcheck(lambda *xs: fn(TN, *xs), _tensors(TN, arrays))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradgradcheck_squared(name):
+    """f(x)**2: the upstream gradient reaching the op's rule depends on x."""
+    fn, arrays = CASES[name]
+    assert gradgradcheck(lambda *xs: fn(TN, *xs) ** 2, _tensors(TN, arrays))
+
+
+def _double_backward(lib, fn, arrays, mod):
+    """g = J^T w, then d(g . v)/dx and d(g . v)/dw, as numpy arrays (zeros where unused)."""
+    xs = _tensors(lib, arrays)
+    out = fn(lib, *xs)
+    rng = np.random.default_rng(3)
+    w_np = rng.standard_normal(tuple(out.shape))
+    vs_np = [rng.standard_normal(a.shape) for a in arrays]
+    (w,) = _tensors(lib, [w_np])
+    gs = mod.autograd.grad(out, xs, w, create_graph=True)
+    s = sum((g * v).sum() for g, v in zip(gs, _tensors(lib, vs_np, requires_grad=False)))
+    hs = mod.autograd.grad(s, xs + [w], allow_unused=True)
+    z = [np.zeros(t.shape) if h is None else np.asarray(h.detach()) for t, h in
+         zip(xs + [w], hs)]
+    return [np.asarray(g.detach()) for g in gs], z
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_torch_double_backward(name):
+    torch = pytest.importorskip("torch")
+    fn, arrays = CASES[name]
+    th = Lib(torch, torch.from_numpy)
+    got_g, got_h = _double_backward(TN, fn, arrays, tn)
+    want_g, want_h = _double_backward(th, fn, arrays, torch)
+    for a, b in zip(got_g, want_g):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    for a, b in zip(got_h, want_h):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
