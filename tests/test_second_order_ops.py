@@ -85,6 +85,71 @@ CASES = {
     "masked_fill": (lambda m, x: m.masked_fill(x * x, m.const(MASK), 0.5), [X34]),
     "masked_fill_broadcast": (lambda m, x: m.masked_fill(x.exp(), m.const(MASK), -1.0),
                               [X4]),
+    # shape ops (linear: the squared variant differentiates their rules' rules)
+    "reshape": (lambda m, x: x.reshape(2, 6) * x.reshape(2, 6).flip(1), [X34]),
+    "flatten_unsqueeze": (lambda m, x: x.unsqueeze(1).flatten(1) * x.reshape(3, 4), [X34]),
+    "permute": (lambda m, x: x.permute(2, 0, 1), [_rand(2, 3, 2)]),
+    "transpose": (lambda m, x: x.transpose(0, 1) * x.T, [X34]),
+    "expand": (lambda m, x: x.expand(3, 4) * x, [_rand(1, 4)]),
+    "getitem_basic": (lambda m, x: x[1:, ::2] * x[0, None, 1:3], [X34]),
+    "getitem_int": (lambda m, x: x[2] * x[:, 1].sum(), [X34]),
+    "getitem_repeated": (lambda m, x: x[[0, 2, 0, 0]] * x[:, [3, 3, 1]].sum(), [X34]),
+    "getitem_mask": (lambda m, x: x[m.const(MASK)] * x.flatten()[:6].sum(), [X34]),
+    "cat": (lambda m, x, y: m.cat([x, y * x, y[:, :1]], 1), [X34, Y34]),
+    "stack": (lambda m, x, y: m.stack([x, x * y], 1), [X34, Y34]),
+    "pad": (lambda m, x: m.nn.functional.pad(x * x, (1, 2, 0, 1), value=0.5), [X34]),
+    "flip": (lambda m, x: x.flip(0, 1) * x, [X34]),
+    "narrow": (lambda m, x: x.narrow(1, 1, 2) * x.narrow(0, -2, 2).sum(), [X34]),
+    "split": (lambda m, x: (lambda a, b: a * b)(*x.split([1, 3], 1)), [X34]),
+    "chunk_unbind": (lambda m, x: x.chunk(2, 1)[1] * x.unbind(1)[0].unsqueeze(1), [X34]),
+    "gather": (lambda m, x: x.gather(1, m.const(IDX)) * x[:, :3], [X34]),
+    "index_select": (lambda m, x: x.index_select(1, m.const(np.array([3, 0, 3]))) ** 2,
+                     [X34]),
+    # reductions
+    "sum": (lambda m, x: (x * x).sum(1), [X34]),
+    "sum_all": (lambda m, x: x.exp().sum(), [X34]),
+    "sum_keepdim": (lambda m, x: (x * x).sum(dim=(0, 2), keepdim=True), [_rand(2, 3, 2)]),
+    "mean": (lambda m, x: (x * x).mean(0), [X34]),
+    "mean_all": (lambda m, x: x.exp().mean(), [X34]),
+    "var": (lambda m, x: x.var(1), [X34]),
+    "var_biased_keepdim": (lambda m, x: x.var(dim=0, correction=0, keepdim=True), [X34]),
+    "var_all": (lambda m, x: x.var(), [X34]),
+    "std": (lambda m, x: x.std(1), [X34]),
+    "std_all": (lambda m, x: x.std(correction=0), [X34]),
+    "prod": (lambda m, x: x.prod(1), [X34]),
+    "prod_all": (lambda m, x: x.prod(), [_rand(2, 3, lo=0.5, hi=1.5)]),
+    "prod_zeros": (lambda m, x: x.prod(1, keepdim=True),  # rows with 0, 1 and 2 zeros
+                   [np.array([[1.5, -2.0, 0.5, 1.2], [0.7, 0.0, 1.3, -0.8],
+                              [0.0, 1.1, 0.0, 0.9]])]),
+    "prod_all_zero": (lambda m, x: x.prod(), [np.array([[1.5, -2.0, 0.0], [0.7, 1.1, 0.9]])]),
+    "max": (lambda m, x: x.max() * x, [_distinct(3, 4)]),
+    "max_dim": (lambda m, x: x.max(1).values * x[:, 0], [_distinct(3, 4)]),
+    "max_dim_keepdim": (lambda m, x: x.max(0, keepdim=True)[0] ** 2, [_distinct(3, 4)]),
+    "min": (lambda m, x: x.min() * x, [_distinct(3, 4)]),
+    "min_dim": (lambda m, x: x.min(1)[0] * x[:, 1], [_distinct(3, 4)]),
+    "amax": (lambda m, x: x.amax(dim=(0, 2)) * x[0, :, 0], [_distinct(2, 3, 2)]),
+    "amin": (lambda m, x: x.amin(1) ** 3, [_distinct(3, 4)]),
+    "logsumexp": (lambda m, x: x.logsumexp(1), [X34]),
+    "logsumexp_keepdim": (lambda m, x: x.logsumexp(0, keepdim=True), [X34]),
+    "softmax": (lambda m, x: x.softmax(1), [X34]),
+    "softmax_dim0": (lambda m, x: x.softmax(0), [X34]),
+    "log_softmax": (lambda m, x: x.log_softmax(1), [X34]),
+    "log_softmax_dim0": (lambda m, x: x.log_softmax(0), [X34]),
+    "cumsum": (lambda m, x: x.cumsum(1) * x, [X34]),
+    "cumsum_dim0": (lambda m, x: x.cumsum(0) ** 2, [X34]),
+    "zero_dim": (lambda m, x: (x * x).sum().cumsum(0).logsumexp(0) * x.sum().softmax(0),
+                 [X34]),
+}
+
+# Where finite differences cannot go: ties (max and min share the gradient equally among
+# them, as PyTorch); checked against PyTorch's double backward only.
+TIES = np.array([[1.0, 2.0, 2.0, -1.0], [0.5, 0.5, 0.5, 0.0], [2.0, -3.0, 1.0, 2.0]])
+TORCH_ONLY = {
+    "max_ties": (lambda m, x: x.max() * x, [TIES]),
+    "amax_ties": (lambda m, x: x.amax(1) * x[:, 0], [TIES]),
+    "amin_ties": (lambda m, x: x.amin(0) ** 2, [TIES]),
+    "maximum_ties": (lambda m, x, y: m.maximum(x, y) * x, [TIES, TIES[::-1].copy()]),
+    "minimum_ties": (lambda m, x, y: m.minimum(x, y) * y, [TIES, np.full((3, 4), 0.5)]),
 }
 
 
@@ -124,10 +189,10 @@ def _double_backward(lib, fn, arrays, mod):
     return [np.asarray(g.detach()) for g in gs], z
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", list(CASES) + list(TORCH_ONLY))
 def test_matches_torch_double_backward(name):
     torch = pytest.importorskip("torch")
-    fn, arrays = CASES[name]
+    fn, arrays = CASES.get(name) or TORCH_ONLY[name]
     th = Lib(torch, torch.from_numpy)
     got_g, got_h = _double_backward(TN, fn, arrays, tn)
     want_g, want_h = _double_backward(th, fn, arrays, torch)
