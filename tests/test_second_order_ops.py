@@ -14,11 +14,16 @@ straddle them; ties are checked against PyTorch only.
 """
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
 import tinynet as tn
 from tinynet.autograd import grad, gradgradcheck
+from tinynet.ops.reduce import reverse_cumsum
+from tinynet.ops.shape import scatter_add
 
 
 class Lib:
@@ -200,3 +205,53 @@ def test_matches_torch_double_backward(name):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
     for a, b in zip(got_h, want_h):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rules_hold_no_reference_cycles(name):
+    """A rule keeps its inputs (or arrays), never its own output Tensor: the output and the
+    recorded gradients are freed by reference counting alone, with the collector off."""
+    fn, arrays = CASES[name]
+    gc.collect()
+    gc.disable()
+    try:
+        xs = _tensors(TN, arrays)
+        out = fn(TN, *xs)
+        gs = tn.autograd.grad(out, xs, tn.ones(*out.shape, dtype=tn.float64),
+                              create_graph=True)
+        refs = [weakref.ref(out)] + [weakref.ref(g) for g in gs]
+        del out, gs
+        assert [r() for r in refs] == [None] * len(refs)
+    finally:
+        gc.enable()
+
+
+def test_cast_is_differentiable_twice():
+    x = tn.tensor([0.5, -1.5, 2.0], dtype=tn.float64, requires_grad=True)
+    y = x.float()                                       # float32 inside
+    (g,) = grad((y ** 3).sum(), x, create_graph=True)   # 3 x^2, cast back to float64
+    (h,) = grad(g.sum(), x)                             # 6 x
+    assert g.dtype == np.float64 and h.dtype == np.float64
+    np.testing.assert_allclose(g.array, 3 * x.array ** 2, rtol=1e-6)
+    np.testing.assert_allclose(h.array, 6 * x.array, rtol=1e-6)
+    assert gradgradcheck(lambda x: x.clone() ** 3, [x])
+
+
+def test_scatter_add_adds_repeats_and_its_gradient_picks_back():
+    src = tn.tensor([1.0, 2.0, 3.0, 4.0], dtype=tn.float64, requires_grad=True)
+    idx = np.array([0, 2, 2, 4])
+    out = scatter_add(src, (5,), idx)
+    np.testing.assert_array_equal(out.array, [1.0, 0.0, 5.0, 0.0, 4.0])
+    g = tn.tensor([10.0, 20.0, 30.0, 40.0, 50.0], dtype=tn.float64)
+    (gs,) = grad(out, src, g)
+    np.testing.assert_array_equal(gs.array, [10.0, 30.0, 30.0, 50.0])  # g[idx]
+    assert gradgradcheck(lambda s: scatter_add(s * s, (5,), idx), [src])
+    assert gradgradcheck(lambda s: scatter_add(s * s, (2, 3), (slice(None), 1), unique=True),
+                         [src[:2]])
+
+
+def test_reverse_cumsum_is_cumsum_from_the_end():
+    x = tn.tensor(X34, dtype=tn.float64, requires_grad=True)
+    out = reverse_cumsum(x, 1)
+    np.testing.assert_allclose(out.array, np.flip(np.flip(X34, 1).cumsum(1), 1))
+    assert gradgradcheck(lambda x: reverse_cumsum(x * x, 0), [x])
