@@ -76,10 +76,14 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     if sorted(_dim(x, d, "permute") for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes")
     dims = tuple(_dim(x, d, "permute") for d in dims)
-    inverse = tuple(int(i) for i in np.argsort(dims))
+    return _permute(x, dims, tuple(sorted(range(x.ndim), key=dims.__getitem__)))
+
+
+def _permute(x: Tensor, dims: tuple, inverse: tuple) -> Tensor:
+    """permute by checked ``dims``, whose inverse permutation is ``inverse``."""
     # move each gradient axis back where it came from
-    return record("permute", x.array.transpose(dims), (x,), lambda g: (permute(g, inverse),),
-                  view_of=x)
+    return record("permute", x.array.transpose(dims), (x,),
+                  lambda g: (_permute(g, inverse, dims),), view_of=x)
 
 
 @tensor_method
