@@ -34,6 +34,7 @@ from .gradcheck import gradcheck
 from .serialization import save, load, CheckpointError
 from . import tape_view as _tape_view
 from . import nn, optim, data, autograd
+from . import viz  # tinynet.viz.draw(loss): the tape as a picture
 
 float32 = "float32"
 float64 = "float64"
