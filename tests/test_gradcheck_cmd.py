@@ -92,15 +92,6 @@ def test_second_order_column_passes_for_tensor_op_rules(capsys):
     assert f"second order: {len(rows)} passed, 0 failed, 0 through a numpy rule" in out
 
 
-# Second derivatives the catalogue shows to be wrong, until their rules are fixed (then
-# this test fails and the entry goes).
-KNOWN_SECOND_ORDER_BUGS = {
-    # nn/functional/loss.py: dL/dx = (softmax(x) sum(q) - q) g uses q = (1-s) p + s/C as a
-    # constant, so the mixed derivative d2L/dx dp = -(1-s) w g is missing from the recording
-    "cross_entropy probabilities",
-}
-
-
 def test_second_order_over_the_whole_catalogue():
     failed = set()
     for r in suite.run_suite(second_order=True):
@@ -110,7 +101,7 @@ def test_second_order_over_the_whole_catalogue():
             failed.add(r.case.name)
         # "numpy rule" only where the case's tape really holds a first-order-only rule
         assert (r.second.status == suite.NUMPY_RULE) == bool(r.second.numpy_ops), r.case.name
-    assert failed == KNOWN_SECOND_ORDER_BUGS
+    assert failed == set()  # (cross_entropy with probability targets once failed here)
 
 
 def test_a_wrong_second_derivative_fails_and_a_numpy_rule_is_not_a_failure(monkeypatch,
