@@ -191,7 +191,7 @@ def conv2d_bias_grad(grad_output: Tensor) -> Tensor:
 
 
 # Each gradient op is linear in each input, so its own gradient rule is read off an inner
-# product identity (<a, b> = sum of a * b):
+# product identity (<u, v> = sum of u * v):
 #   <conv2d_input_grad(g, W), gg> = <g, conv2d(gg, W)> = <conv2d_weight_grad(gg, g), W>
 #   <conv2d_weight_grad(x, g), gg> = <g, conv2d(x, gg)> = <conv2d_input_grad(g, gg), x>
 def _recorded_input_grad(dx: np.ndarray, g: Tensor, w: Tensor, args: tuple) -> Tensor:
