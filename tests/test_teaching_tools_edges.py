@@ -76,7 +76,9 @@ def test_to_dot_of_a_leaf_draws_the_leaf():
     x = tn.randn(3, requires_grad=True)
     x.backward(np.ones(3))
     dot = viz.to_dot(x, {"w": x})
-    assert 'leaf0 [label="w\\n(3,)\\n|grad| 1.732"' in dot
+    assert 'leaf0 [label="w\\n(3,) float32\\lvalue [' in dot and '\\lgrad [1, 1, 1]\\l"' in dot
+    dot = viz.to_dot(x, {"w": x}, show_data=False)
+    assert 'leaf0 [label="w\\n(3,) float32\\l|grad| 1.732\\l"' in dot
     assert "empty tape" in str(x.tape())  # the table still says it has no entries
 
 

@@ -48,7 +48,7 @@ __all__ = [
     "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
     "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
     "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
-    "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
+    "model_from_checkpoint", "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -516,6 +516,22 @@ def load_checkpoint(path: str) -> dict[str, Any]:
             or ckpt["epoch"] < 0:
         raise TrainingError(f"checkpoint {path} has a bad epoch count {ckpt['epoch']!r}")
     return ckpt
+
+
+def model_from_checkpoint(path: str) -> tuple[nn.Sequential, dict[str, Any]]:
+    """The network a checkpoint describes, with its trained weights, and the checkpoint.
+
+    Built from the checkpoint's own configuration (no flags needed).  Raises
+    TrainingError (one line) if the file is not a checkpoint or the weights do not fit.
+    """
+    ckpt = load_checkpoint(path)
+    model = build_cnn(ckpt["config"]["model"])
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise TrainingError(f"{path}: the weights do not fit the model it "
+                            f"describes ({' '.join(str(e).split())[:200]})") from None
+    return model, ckpt
 
 
 # What each file tinynet writes looks like, so a file in the way can be recognised.

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 import numpy as np
 
 from ..compat.convert import _to_dtypes
+from ..compat.device import CPU_ONLY, DeviceError
 from ..tensor import Tensor, no_grad
 from .parameter import Parameter
 from .._names import type_name
@@ -362,6 +363,11 @@ class Module:
     def cpu(self) -> "Module":
         """The model itself: tinynet's arrays are always in main memory."""
         return self
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Refused: tinynet runs on the CPU only (as PyTorch without CUDA)."""
+        raise DeviceError(f"{self._get_name()}.cuda(): {CPU_ONLY}; use model.to(device) "
+                          f"with device = torch.device('cpu')")
 
     # ------------------------------------------------------------------
     # Saving and loading

@@ -24,7 +24,6 @@ import numpy as np
 from ...guards import warn_dropout_in_no_grad
 from ...random import generator
 from ...tensor import Tensor, is_grad_enabled, record
-from ...ops._arrays import numpy_rule
 from ..._names import type_name
 
 __all__ = ["dropout", "dropout2d"]
@@ -89,15 +88,13 @@ def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool,
     if mask is None:
         out = x * scale
 
-        @numpy_rule
         def backward(g):  # H = s Y  ->  dL/dY = s dL/dH
-            return (g * scale,)
+            return (g * float(scale),)
     else:
         out = x * mask
 
-        @numpy_rule
         def backward(g):  # H = M ⊙ Y  ->  dL/dY = dL/dH ⊙ M  (M = D/(1-p), or D if vanilla)
-            return (g * mask,)
+            return (g * Tensor._wrap(mask),)
     return record(name, out, (input,), backward)
 
 
