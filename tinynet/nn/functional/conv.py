@@ -2,12 +2,13 @@
 
 For N inputs of C x H x W and F filters of C x HH x WW (C/groups x HH x WW with groups):
 
-    out[n, f, i, j] = bias[f] + sum_{c, hh, ww} xpad[n, c, i*sh + hh*dh, j*sw + ww*dw] * w[f, c, hh, ww]
+    out[n, f, i, j] = bias[f] + sum_{c, hh, ww} xpad[n, c, i*sh + hh*dh, j*sw + ww*dw]
+                                                * w[f, c, hh, ww]
 
 1. **im2col**: copy every receptive field of the zero-padded input into one column of
    a matrix ``cols`` (rows ``(c, hh, ww)``, columns ``(n, i, j)``).
 2. **One product**: with the filters flattened to the rows of ``w_mat``,
-   ``out_mat = w_mat @ cols``; reshape to (N, F, H', W').  The bias rides in the same
+   ``out_mat = w_mat @ cols``; reshape to (N, F, Ho, Wo).  The bias rides in the same
    product as the weight of an extra input that is always 1:
    ``[W | bias] @ [cols; 1] = W @ cols + bias``.
 3. **Backward** (``dout`` = dL/dout as a matrix like ``out_mat``): ``[dW | dbias] =
@@ -149,7 +150,8 @@ def conv2d_input_grad(grad_output: Tensor, weight: Tensor, input_shape: Sequence
 
     grad_output: (N, F, Ho, Wo) (or unbatched (F, Ho, Wo)), weight: (F, C/G, HH, WW),
     input_shape: (N, C, H, W) (or (C, H, W)) -> dx of input_shape:
-        dx[n, c, y, x] = sum_{f, (i, hh): i*sh + hh*dh = y + pt, (j, ww): ...} g[n, f, i, j] * w[f, c, hh, ww]
+        dx[n, c, y, x] = sum of g[n, f, i, j] * w[f, c, hh, ww] over the (f, i, j, hh, ww)
+                         with i*sh + hh*dh = y + pt and j*sw + ww*dw = x + pl
     As matrices: dx = col2im(W_mat^T @ dout_mat).
     """
     g, w = _check_tensor(grad_output, "grad_output"), _check_tensor(weight, "weight")
