@@ -10,8 +10,8 @@ import pytest
 
 import tinynet
 from tinynet.autograd import grad, gradgradcheck
-from tinynet.nn.functional.conv import (_geometry, conv2d, conv2d_input_grad,
-                                        conv2d_weight_grad)
+from tinynet.nn.functional.conv import (_geometry, conv2d, conv2d_bias_grad,
+                                        conv2d_input_grad, conv2d_weight_grad)
 from tinynet.nn.functional.pooling import avg_pool2d, max_pool2d
 
 
@@ -175,3 +175,16 @@ def test_pooling_double_backward_matches_torch(kind, name, xs, k, s, p):
     out_shape = tuple(ours(tinynet.tensor(x), k, s, p).shape)
     _assert_same(mine[0], ref[0], [xs])
     _assert_same(mine[1], ref[1], [xs, out_shape])
+
+
+def test_gradient_ops_check_their_shapes():
+    g, w = _t((1, 2, 3, 3), 30), _t((2, 2, 2, 2), 31)
+    wrong = r"grad_output must have the output's shape "
+    with pytest.raises(ValueError, match=wrong + r"\(1, 2, 4, 4\)"):
+        conv2d_input_grad(g, w, (1, 2, 5, 5))
+    with pytest.raises(ValueError, match="input_shape must be"):
+        conv2d_input_grad(g, w, (5, 5))
+    with pytest.raises(ValueError, match=wrong + r"\(1, 2, 2, 2\)"):
+        conv2d_weight_grad(_t((1, 2, 3, 3), 32), g, w.shape)
+    with pytest.raises(ValueError, match="grad_output must be"):
+        conv2d_bias_grad(_t((3, 3), 33))
