@@ -297,6 +297,9 @@ class Tensor:
                              f"do not broadcast") from None
 
         def backward(g):  # C = AB:  dA = G B^T,  dB = A^T G
+            if a.ndim == 2 and b.ndim == 2:  # plain matrices (the common case): the formula
+                return (g @ b.mT if a.requires_grad else None,
+                        a.mT @ g if b.requires_grad else None)
             # a 1-D operand acts as a row (left) or column (right) matrix
             A = a if a.ndim > 1 else a.reshape(1, -1)
             B = b if b.ndim > 1 else b.reshape(-1, 1)
