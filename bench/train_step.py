@@ -42,19 +42,23 @@ BATCH = 64
 
 
 def tinynet_model(c1: int, c2: int):
-    import tinynet.nn as nn
-    return nn.Sequential(
-        nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(c2 * 49, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    """tinynet's reference CNN (tinynet/models.py), with c1/c2 conv channels."""
+    from tinynet.models import build_cnn, cnn_config
+    return build_cnn(cnn_config(channels=[c1, c2]))
 
 
 def torch_model(c1: int, c2: int):
+    """The same network in PyTorch, layer for layer and name for name."""
+    from collections import OrderedDict
+
     import torch.nn as nn
-    return nn.Sequential(
-        nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(c2 * 49, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    return nn.Sequential(OrderedDict([
+        ("conv1", nn.Conv2d(1, c1, 3, padding=1)), ("relu1", nn.ReLU()),
+        ("pool1", nn.MaxPool2d(2)),
+        ("conv2", nn.Conv2d(c1, c2, 3, padding=1)), ("relu2", nn.ReLU()),
+        ("pool2", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()), ("fc1", nn.Linear(c2 * 49, 128)), ("relu_fc", nn.ReLU()),
+        ("drop_fc", nn.Dropout(0.5)), ("fc2", nn.Linear(128, 10))]))
 
 
 def tinynet_runner(c1: int, c2: int, x: np.ndarray, y: np.ndarray):

@@ -25,7 +25,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..models import describe_cnn
+from ..models import cnn_config, describe_cnn
 from .._atomic import atomic_open
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..training import (METRIC_COLUMNS, check_output_dir, fit,
@@ -43,8 +43,6 @@ DEFAULTS: dict[str, Any] = {
     "lr_decay": 1.0,       # lr of epoch e = lr * lr_decay ** (e - 1)
     "dropout": 0.5,        # before the last layer
     "conv_dropout": 0.25,  # after each conv block, in the dropout run only
-    "channels": [8, 16],
-    "hidden": 256,
     "seed": 0,
     "out": "runs/compare-dropout",
 }
@@ -96,8 +94,7 @@ def _config(args: argparse.Namespace, dropout: float, conv_dropout: float) -> di
     if optimizer == "sgd":
         spec["momentum"] = 0.9
     return {
-        "model": {"channels": DEFAULTS["channels"], "hidden": DEFAULTS["hidden"],
-                  "dropout": dropout, "conv_dropout": conv_dropout},
+        "model": cnn_config(dropout=dropout, conv_dropout=conv_dropout),  # the reference CNN
         "optimizer": spec, "dataset": args.dataset, "train_size": args.train_size,
         "seed": args.seed, "batch_size": args.batch_size, "augment": 0,
         "epochs": args.epochs,

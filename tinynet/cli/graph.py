@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from .._atomic import atomic_open
+from ..models import reference_cnn
 from ..random import manual_seed, generator
 from ..tensor import Tensor
 from ..viz import render_svg, to_dot
@@ -30,13 +31,6 @@ def _is_ours(path: str) -> bool:
             return TITLE.encode() in f.read(4096)
     except OSError:
         return False
-
-
-def reference_cnn():
-    """The course's reference CNN (tinynet/models.py): conv 1->8->16, fc 784->128->10,
-    dropout 0.5."""
-    from ..models import build_cnn, cnn_config
-    return build_cnn(cnn_config(channels=[8, 16], hidden=128, dropout=0.5))
 
 
 def training_step_graph(batch_size: int = 4, seed: int = 0) -> tuple[Tensor, dict]:
