@@ -36,7 +36,8 @@ import numpy as np
 
 from . import nn, optim
 from ._atomic import atomic_open
-from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
+from .data import (DataLoader, DatasetError, DatasetNotFoundError, TensorDataset,
+                   load_dataset, load_embedded_mnist)
 from .data.datasets import FashionMNIST, MNIST
 from .guards import NonFiniteLossError, check_finite
 from .models import build_cnn, cnn_config
@@ -160,6 +161,8 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                     raise TrainingError(f"the {dataset} training files are in {train.folder} "
                                         f"but the test files were found in {test.folder}; put "
                                         f"all four files in one folder")
+    except DatasetNotFoundError as e:
+        raise TrainingError(_not_found(dataset, e, root is not None)) from None
     except (DatasetError, FileNotFoundError) as e:
         raise TrainingError(_one_line(e)) from None
     for split, ds in (("training", train), ("test", test)):
@@ -201,6 +204,8 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
         raise TrainingError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     try:
         test = load_dataset(dataset, False, root=root, download=download, verbose=verbose)
+    except DatasetNotFoundError as e:
+        raise TrainingError(_not_found(dataset, e, root is not None)) from None
     except (DatasetError, FileNotFoundError) as e:
         raise TrainingError(_one_line(e)) from None
     if len(test) == 0:
@@ -209,6 +214,25 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
     folder = getattr(test, "folder", None)
     return x, y, ("embedded digits" if test.source == "embedded"
                   else f"IDX files in {folder}" if folder is not None else "IDX files")
+
+
+def _not_found(dataset: str, e: DatasetNotFoundError, named: bool) -> str:
+    """The command line's words for missing data files: its flags, not the API's arguments.
+
+    ``named``: the folder came from --data-dir (so the embedded digits did not stand in)."""
+    if e.folder is None:  # raised by something other than a dataset's file search
+        return _one_line(e)
+    files = " and ".join(e.files) + " (or the uncompressed files)"
+    head = f"no {dataset} {e.split} files in {e.folder}"
+    if e.reason is None:
+        text = (f"{head}, and --no-download is set; put {files} in that folder, or drop "
+                f"--no-download to download them there")
+    else:
+        text = (f"{head}, and downloading them failed ({e.reason}); put {files} in that "
+                f"folder, or give --data-dir a folder that holds them")
+    if named and dataset == "mnist":
+        text += "; the embedded digits stand in only when --data-dir is not given"
+    return text
 
 
 def _source(ds: Any) -> str:

@@ -6,6 +6,7 @@ with 1 if any case fails.  The catalogue is in ``tinynet/gradcheck_suite.py``.
 from __future__ import annotations
 
 import argparse
+import textwrap
 import time
 
 from ..gradcheck_suite import ATOL, EPS, RTOL, CaseResult, run_suite
@@ -23,8 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _row(cells: tuple[str, ...], widths: list[int]) -> str:
-    return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+WIDTH = 100  # the table and its notes fit a 100-column terminal
+CAPS = (12, 30, 32, 10, 6)  # widest each column may get; longer cells wrap onto more lines
+
+
+def _rows(cells: tuple[str, ...], widths: list[int]) -> list[str]:
+    """One table row; cells wider than their column wrap onto continuation lines."""
+    parts = [textwrap.wrap(c, w) or [""] for c, w in zip(cells, widths)]
+    lines = []
+    for k in range(max(len(p) for p in parts)):
+        line = [p[k] if k < len(p) else "" for p in parts]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,20 +44,21 @@ def run(args: argparse.Namespace) -> int:
     if not results:
         raise CLIError(f"gradcheck: no case matches --only {args.only!r}; try conv2d, "
                        f"pooling, dropout, batch_norm, loss, layers, tensor, reduce, shape")
-    header = ("group", "op", "shapes tried", "worst rel. error", "result")
+    header = ("group", "op", "shapes tried", "rel. error", "result")
     rows = [(r.case.group, r.case.name, r.case.shapes, f"{r.rel_error:.1e}",
              "PASS" if r.passed else "FAIL") for r in results]
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    print(_row(header, widths))
-    for row in rows:
-        print(_row(row, widths))
+    widths = [min(cap, max(len(row[i]) for row in [header] + rows))
+              for i, cap in enumerate(CAPS)]
+    for row in [header] + rows:
+        print("\n".join(_rows(row, widths)))
     failed = [r for r in results if not r.passed]
     print(f"\n{len(results) - len(failed)}/{len(results)} passed in "
           f"{time.perf_counter() - t0:.1f} s")
-    print(f"method: central differences (eps {EPS:g}, float64) on every element; pass if "
-          f"|backward - numeric| <= {ATOL:g} + {RTOL:g}*|numeric|;\n"
+    print(f"method: central differences (eps {EPS:g}, float64) on every element;\n"
+          f"pass if |backward - numeric| <= {ATOL:g} + {RTOL:g}*|numeric|;\n"
           f"rel. error = max |backward - numeric| / max(max |numeric|, max |backward|, "
           f"{ATOL:g}), worst leaf")
     for r in failed:
-        print(f"FAIL {r.case.name}: {r.detail}")
+        print(textwrap.fill(f"FAIL {r.case.name}: {r.detail}", WIDTH, subsequent_indent="  ",
+                            break_on_hyphens=False))
     return 1 if failed else 0

@@ -103,6 +103,10 @@ def _fresh_config(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _epochs(n: int) -> str:
+    return f"{n} epoch" + ("s" if n != 1 else "")
+
+
 def _check_resume_flags(args: argparse.Namespace, config: dict[str, Any]) -> None:
     for name, lookup in _RESUME_FIXED.items():
         given = getattr(args, name)
@@ -121,9 +125,16 @@ def run(args: argparse.Namespace) -> int:
         config = ckpt["config"]
         _check_resume_flags(args, config)
         epochs = args.epochs or config.get("epochs", ckpt["epoch"])
-        if epochs <= ckpt["epoch"]:
-            raise CLIError(f"--epochs {epochs}: the checkpoint has already done "
-                           f"{ckpt['epoch']} epochs, and --epochs is the total; ask for more")
+        done = ckpt["epoch"]
+        if epochs <= done:
+            more = f"e.g. --epochs {done + 10} for 10 more"
+            if args.epochs is None:  # the run reached the total it was started with
+                raise CLIError(f"the run in {args.resume} is finished: it has done all "
+                               f"{_epochs(done)} it was asked for; to train on, give "
+                               f"--epochs with a larger total, {more}")
+            raise CLIError(f"--epochs {epochs} is the total number of epochs, and the run in "
+                           f"{args.resume} has already done {_epochs(done)}; ask for more "
+                           f"than {done}, {more}")
         config = dict(config, epochs=epochs)
         out = args.out if args.out is not None else str(Path(args.resume).parent)
     else:

@@ -18,7 +18,8 @@ MD5 checksums are checked on downloads only (Debian's copies, for instance,
 are recompressed, so their ``.gz`` bytes differ from the published ones).
 
 Without files or network, :func:`load_dataset` falls back for MNIST to 5,000
-real MNIST digits shipped inside tinynet (:func:`load_embedded_mnist`).
+real MNIST digits shipped inside tinynet (:func:`load_embedded_mnist`), unless
+``root`` was given: a folder you name must hold the files (or receive the download).
 """
 from __future__ import annotations
 
@@ -169,16 +170,19 @@ class ImageDataset:
                 return paths
         paths = [_find(root, s) for s in stems]
         missing = [s + ".gz" for s, p in zip(stems, paths) if p is None]
-        what = f"no {type(self).__name__} {'training' if train else 'test'} files in {root}"
+        split = "training" if train else "test"
+        what = f"no {type(self).__name__} {split} files in {root}"
         where = (f"put {' and '.join(missing)} (or the uncompressed files) in {root}, "
-                 f"pass root= (the command line's --data-dir), or set TINYNET_DATA")
+                 f"pass another root=, or set TINYNET_DATA")
+        found = dict(folder=root, files=missing, split=split)
         if not download:
-            raise DatasetNotFoundError(f"tinynet: {what} (download=False); {where}")
+            raise DatasetNotFoundError(f"tinynet: {what} and download=False; {where}", **found)
         try:
             _download.download_files(self.name, missing, root)
         except _download.DownloadError as e:
             raise DatasetNotFoundError(
-                f"tinynet: {what} and the download failed: {e.reason}; {where}") from None
+                f"tinynet: {what} and the download failed: {e.reason}; {where}",
+                reason=e.reason, **found) from None
         return [_find(root, s) for s in stems]
 
 
@@ -245,10 +249,13 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
                  download: bool = True, verbose: bool = True) -> ImageDataset:
     """``MNIST`` or ``FashionMNIST`` by name ('mnist' or 'fashion-mnist'), as the CLI uses it.
 
-    If ``name`` is 'mnist' and its files are neither on disk nor downloadable,
-    returns the embedded digits (:func:`load_embedded_mnist`) and, if ``verbose``,
-    says so in one line on stderr.  Fashion-MNIST has no such fallback.  Corrupt
-    files and checksum mismatches are raised, never papered over.
+    If ``name`` is 'mnist', ``root`` is not given and the files are neither in the
+    default folder nor downloadable, returns the embedded digits
+    (:func:`load_embedded_mnist`) and, if ``verbose``, says so in one line on stderr.
+    A ``root`` you name is never replaced by the embedded digits: a folder without the
+    files (a typo?) raises :class:`DatasetNotFoundError`, as does Fashion-MNIST, which
+    has no embedded fallback.  Corrupt files and checksum mismatches are raised, never
+    papered over.
     """
     classes = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
     if name not in classes:
@@ -256,10 +263,10 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
     try:
         return classes[name](root=root, train=train, download=download)
     except DatasetNotFoundError:
-        if name != "mnist":
+        if name != "mnist" or root is not None:
             raise
-    folder = default_root(name) if root is None else Path(root).expanduser()
-    why = "and no network" if download else "(download=False)"
+    folder = default_root(name)
+    why = "and no network" if download else "and downloading is off"
     if verbose and (folder, why) not in _announced:  # once: train and test both land here
         _announced.add((folder, why))
         print(f"tinynet: no MNIST files in {_short(folder)} {why}; using the 5,000 embedded "
