@@ -60,8 +60,9 @@ def test_a_data_dir_you_name_without_the_files_stops_with_its_name(tmp_path):
                    "--epochs", "1", "--train-size", "20")
     assert done.returncode == 2
     line = first_line(done.stderr)
-    assert line.startswith(f"tinynet: error: no mnist training files in {folder}, and "
-                           f"--no-download is set; put train-images-idx3-ubyte.gz and ")
+    assert line.startswith(f"tinynet: error: no mnist training files in --data-dir {folder}, "
+                           f"and --no-download is set; put train-images-idx3-ubyte.gz and ")
+    assert line.endswith("; the embedded digits stand in only without --data-dir")
     assert len(done.stderr.splitlines()) == 1
     # the message names the command line's flags, not the Python API's arguments
     assert "--data-dir" in line and "download=" not in line and "root=" not in line

@@ -223,15 +223,16 @@ def _not_found(dataset: str, e: DatasetNotFoundError, named: bool) -> str:
     if e.folder is None:  # raised by something other than a dataset's file search
         return _one_line(e)
     files = " and ".join(e.files) + " (or the uncompressed files)"
-    head = f"no {dataset} {e.split} files in {e.folder}"
+    head = f"no {dataset} {e.split} files in " + (f"--data-dir {e.folder}" if named
+                                                   else str(e.folder))
     if e.reason is None:
-        text = (f"{head}, and --no-download is set; put {files} in that folder, or drop "
+        text = (f"{head}, and --no-download is set; put {files} there, or drop "
                 f"--no-download to download them there")
     else:
-        text = (f"{head}, and downloading them failed ({e.reason}); put {files} in that "
-                f"folder, or give --data-dir a folder that holds them")
+        text = (f"{head}, and downloading them failed ({e.reason}); put {files} there, "
+                f"or give --data-dir a folder that holds them")
     if named and dataset == "mnist":
-        text += "; the embedded digits stand in only when --data-dir is not given"
+        text += "; the embedded digits stand in only without --data-dir"
     return text
 
 
