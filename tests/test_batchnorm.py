@@ -245,7 +245,7 @@ def test_small_network_with_batchnorm_and_dropout_trains():
         losses.append(loss.item())
         with tinynet.no_grad():
             for p in model.parameters():
-                p.array -= 0.2 * p.grad
+                p.array -= 0.2 * p.grad.array
                 p._bump_version()
     assert losses[-1] < 0.5 * losses[0]
     model.eval()

@@ -106,13 +106,13 @@ def test_printed_formulas_match_conv2d_numerically(capsys, inp, ker, stride, pad
     assert len(dx) == X.size
     for ij, terms in dx.items():
         val = sum(c * G[io] * W[iw] for c, so, io, sw, iw in terms)
-        assert val == pytest.approx(x.grad[0, 0][ij], abs=1e-12)
+        assert val == pytest.approx(x.grad.array[0, 0][ij], abs=1e-12)
         assert all(t[1] == "dL/dO" and t[3] == "W" for t in terms)
     dw = _parse(lines, "dL/dW")
     assert len(dw) == W.size
     for ab, terms in dw.items():
         val = sum(c * G[io] * X[ix] for c, so, io, sx, ix in terms)
-        assert val == pytest.approx(w.grad[0, 0][ab], abs=1e-12)
+        assert val == pytest.approx(w.grad.array[0, 0][ab], abs=1e-12)
 
 
 def test_large_indices_use_brackets(capsys):

@@ -28,7 +28,7 @@ def _run_tinynet(cls, kw, init, grads, dtype=np.float64):
     opt = cls(params, **kw)
     for gs in grads:
         for p, g in zip(params, gs):
-            p.grad = None if g is None else g.astype(dtype)
+            p.grad = None if g is None else tinynet.tensor(g.astype(dtype))
         opt.step()
     return params, opt
 
@@ -84,7 +84,7 @@ def test_param_groups_match_torch():
     for gs in grads:
         for p, q, g in zip(tp, ps, gs):
             p.grad = None if g is None else torch.tensor(g)
-            q.grad = None if g is None else g.copy()
+            q.grad = None if g is None else tinynet.tensor(g.copy())
         topt.step()
         opt.step()
     for p, q in zip(tp, ps):
@@ -110,7 +110,7 @@ def _lrs_tinynet(cls, kw, epochs):
     out = [sched.get_last_lr()]
     for _ in range(epochs):
         for p in ps:
-            p.grad = np.zeros_like(p.array)
+            p.grad = tinynet.tensor(np.zeros_like(p.array))
         opt.step()
         sched.step()
         out.append(sched.get_last_lr())
@@ -148,7 +148,7 @@ def test_scheduler_state_dict_resume(tmp_path):
     opt = SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.03}], lr=0.2)
     sched = CosineAnnealingLR(opt, T_max=5)
     for p in ps:
-        p.grad = np.zeros_like(p.array)
+        p.grad = tinynet.tensor(np.zeros_like(p.array))
     for _ in range(4):
         opt.step()
         sched.step()
@@ -192,7 +192,7 @@ def test_state_dict_save_load_resume_is_identical(tmp_path, cls, kw):
     assert opt2.param_groups[0]["lr"] == kw["lr"]
     for gs in grads[3:]:
         for p, g in zip(params2, gs):
-            p.grad = g.copy()
+            p.grad = tinynet.tensor(g.copy())
         opt2.step()
     for a, b in zip(straight, params2):
         assert np.array_equal(a.array, b.array)
@@ -201,7 +201,7 @@ def test_state_dict_save_load_resume_is_identical(tmp_path, cls, kw):
 def test_state_dict_format_and_copies():
     p, q = Parameter(np.ones(3)), Parameter(np.ones(2))
     opt = Adam([{"params": [p]}, {"params": [q], "lr": 0.5}])
-    p.grad = np.array([1.0, -2.0, 3.0])
+    p.grad = tinynet.tensor(np.array([1.0, -2.0, 3.0]))
     opt.step()
     sd = opt.state_dict()
     assert set(sd) == {"state", "param_groups"}
@@ -258,7 +258,7 @@ def test_load_state_dict_errors_change_nothing():
     # a state dict from SGD does not fit Adam, and vice versa
     sgd = SGD([Parameter(a) for a in init], lr=0.1, momentum=0.9)
     for p, gs in zip(sgd.param_groups[0]["params"], grads[0]):
-        p.grad = gs
+        p.grad = tinynet.tensor(gs)
     sgd.step()
     bad("lacks hyperparameters", sgd.state_dict())
     bad("lacks hyperparameters", good, target=sgd)
@@ -277,10 +277,10 @@ def test_load_state_dict_errors_change_nothing():
 def test_sgd_momentum_by_hand():
     p = Parameter(np.array([1.0, -2.0]))
     opt = SGD([p], lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.1)
-    p.grad = np.array([0.5, 1.0])
+    p.grad = tinynet.tensor(np.array([0.5, 1.0]))
     opt.step()  # g = [0.5, 1] + 0.1*[1, -2] = [0.6, 0.8]; b = g; p -= 0.1 b
     np.testing.assert_allclose(p.array, [0.94, -2.08], rtol=1e-15)
-    p.grad = np.array([1.0, 0.0])
+    p.grad = tinynet.tensor(np.array([1.0, 0.0]))
     opt.step()  # g = [1, 0] + 0.1*[0.94, -2.08] = [1.094, -0.208]
     b = 0.9 * np.array([0.6, 0.8]) + 0.7 * np.array([1.094, -0.208])
     np.testing.assert_allclose(opt.state[p]["momentum_buffer"], b, rtol=1e-15)
@@ -290,9 +290,9 @@ def test_sgd_momentum_by_hand():
 def test_sgd_nesterov_by_hand():
     p = Parameter(np.array([0.0]))
     opt = SGD([p], lr=1.0, momentum=0.5, nesterov=True)
-    p.grad = np.array([1.0])
+    p.grad = tinynet.tensor(np.array([1.0]))
     opt.step()  # b = 1, step = g + 0.5 b = 1.5
-    p.grad = np.array([2.0])
+    p.grad = tinynet.tensor(np.array([2.0]))
     opt.step()  # b = 0.5 + 2 = 2.5, step = 2 + 1.25 = 3.25
     np.testing.assert_allclose(p.array, [-4.75], rtol=1e-15)
 
@@ -301,7 +301,7 @@ def test_adam_first_step_is_lr_times_sign():
     g = np.array([[3.0, -0.2], [1e-3, -50.0]])
     p = Parameter(np.zeros((2, 2)))
     opt = Adam([p], lr=0.01)
-    p.grad = g
+    p.grad = tinynet.tensor(g)
     opt.step()  # m_hat = g, v_hat = g^2: the step is lr * g / (|g| + eps)
     np.testing.assert_allclose(p.array, -0.01 * np.sign(g), rtol=1e-5)
     assert opt.state[p]["step"] == 1
@@ -310,12 +310,12 @@ def test_adam_first_step_is_lr_times_sign():
 def test_adamw_decay_is_decoupled():
     p = Parameter(np.array([2.0, -4.0]))
     opt = AdamW([p], lr=0.1, weight_decay=0.5)
-    p.grad = np.zeros(2)  # no gradient signal: only the decay acts
+    p.grad = tinynet.tensor(np.zeros(2))  # no gradient signal: only the decay acts
     opt.step()
     np.testing.assert_allclose(p.array, [2.0 * 0.95, -4.0 * 0.95], rtol=1e-15)
     q = Parameter(np.array([2.0, -4.0]))
     opt = Adam([q], lr=0.1, weight_decay=0.5)
-    q.grad = np.zeros(2)  # Adam's L2 term goes through the moments: a sign step
+    q.grad = tinynet.tensor(np.zeros(2))  # Adam's L2 term goes through the moments: a sign step
     opt.step()
     np.testing.assert_allclose(q.array, [2.0 - 0.1, -4.0 + 0.1], rtol=1e-6)
 
@@ -327,7 +327,7 @@ def test_float32_stays_float32(cls, kw):
     p = Parameter(np.ones((2, 3), dtype=np.float32))
     opt = cls([p], **kw)
     for _ in range(2):
-        p.grad = np.full((2, 3), 0.5)  # a float64 grad must not upcast the parameter
+        p.grad = tinynet.tensor(np.full((2, 3), 0.5))  # a float64 grad must not upcast the parameter
         opt.step()
     assert p.array.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
@@ -350,7 +350,7 @@ def test_step_bumps_version_so_stale_tape_is_caught():
     w = Parameter(np.array([1.0, 2.0]))
     opt = SGD([w], lr=0.1)
     y = (w * w).sum()  # records w's current value
-    w.grad = np.ones(2)
+    w.grad = tinynet.tensor(np.ones(2))
     v = w._version
     opt.step()
     assert w._version == v + 1
@@ -361,7 +361,7 @@ def test_step_bumps_version_so_stale_tape_is_caught():
 def test_zero_grad_and_skipping_params_without_grad():
     p, q = Parameter(np.ones(2)), Parameter(np.ones(2))
     opt = SGD([p, q], lr=0.5, momentum=0.9)
-    p.grad = np.ones(2)
+    p.grad = tinynet.tensor(np.ones(2))
     opt.step()
     assert np.array_equal(q.array, np.ones(2)) and q not in opt.state
     g = p.grad
@@ -393,7 +393,7 @@ def test_warns_when_no_parameter_has_a_gradient():
     with pytest.warns(UserWarning, match=r"call loss.backward\(\) before optimizer.step\(\)"):
         opt.step()
     assert np.array_equal(p.array, np.ones(2)) and not opt.state
-    p.grad = np.ones(2)
+    p.grad = tinynet.tensor(np.ones(2))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         opt.step()
@@ -460,7 +460,10 @@ def test_duplicate_parameters_rejected():
 def test_grad_shape_mismatch_is_a_clear_error():
     p = _p()
     opt = SGD([p])
-    p.grad = np.ones(3)
+    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\), but this tensor has "
+                                           r"shape \(2,\)"):  # refused where it is made
+        p.grad = tinynet.tensor(np.ones(3))
+    p._grad = tinynet.tensor(np.ones(3))  # bypassing the check: step() still refuses it
     with pytest.raises(ValueError, match=r"shape \(2,\) has a grad of shape \(3,\)"):
         opt.step()
 

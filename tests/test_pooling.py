@@ -73,7 +73,7 @@ def test_max_gradient_goes_to_the_first_max_on_ties():
     np.testing.assert_array_equal(out.array[0, 0], [[3.0, 5.0], [4.0, 7.0]])
     out.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
     # scan order within a window: row by row, left to right; the first maximum wins
-    np.testing.assert_array_equal(xt.grad[0, 0], [[0, 10, 0, 0],
+    np.testing.assert_array_equal(xt.grad.array[0, 0], [[0, 10, 0, 0],
                                                   [0, 0, 20, 0],
                                                   [30, 0, 40, 0],
                                                   [0, 0, 0, 0]])
@@ -85,10 +85,10 @@ def test_overlapping_windows_add_up():
     x[0, 0, 1, 1] = 9.0
     xt = _t(x, True)
     max_pool2d(xt, 2, 1).sum().backward()
-    assert xt.grad[0, 0, 1, 1] == 4.0 and xt.grad.sum() == 4.0
+    assert xt.grad.array[0, 0, 1, 1] == 4.0 and xt.grad.sum() == 4.0
     xt = _t(x, True)
     avg_pool2d(xt, 2, 1).sum().backward()
-    np.testing.assert_allclose(xt.grad[0, 0], [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5],
+    np.testing.assert_allclose(xt.grad.array[0, 0], [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5],
                                                [0.25, 0.5, 0.25]])
 
 

@@ -137,7 +137,7 @@ def test_gradcheck_prints_the_relative_error_formula_it_uses(monkeypatch, capsys
     w = np.random.default_rng(0).standard_normal((2, 3))  # check_case's weights (seed 0)
     numeric = numerical_gradient(lambda: float(np.sum(bad_tanh(x).array * w)),
                                  x.array.reshape(-1), 1e-6)
-    analytic = x.grad.reshape(-1)
+    analytic = x.grad.array.reshape(-1)
     err = np.max(np.abs(analytic - numeric))
     assert res.rel_error == pytest.approx(
         err / max(np.max(np.abs(numeric)), np.max(np.abs(analytic)), ATOL), rel=1e-6)

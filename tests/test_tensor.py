@@ -111,11 +111,22 @@ def test_repr():
     assert repr(tinynet.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(tinynet.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(tinynet.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
-    assert repr(tinynet.tensor(np.array([0.5]))) == "tensor([0.5], dtype=float64)"
+    assert repr(tinynet.tensor(np.array([0.5]))) == "tensor([0.5000], dtype=tinynet.float64)"
     x = tinynet.tensor([1.0], requires_grad=True)
-    assert repr(x * 3) == "tensor([3.], grad_fn=<mul>)"
+    assert repr(x * 3) == "tensor([3.], grad_fn=<MulBackward0>)"
+    assert repr(tinynet.tensor(0.75462) * x.sum()) == "tensor(0.7546, grad_fn=<MulBackward0>)"
     assert repr(tinynet.tensor([[1.0, 2.0], [3.0, 4.0]])) == (
         "tensor([[1., 2.],\n        [3., 4.]])")
+
+
+@pytest.mark.parametrize("values", [
+    [1.0, 2.0], [0.75462, -1.5], [1e-5, 1000.0], [123456789.0, 1.5], [3.14159], 2.5,
+    [[1.5, -2.25], [1e-3, 4.0]], [float("nan"), 1.5, float("inf")], [0.0, -0.5],
+    np.linspace(0, 1, 2000)])
+def test_repr_matches_pytorch(values):
+    torch = pytest.importorskip("torch")
+    ours = repr(tinynet.tensor(np.asarray(values, np.float32)))
+    assert ours == repr(torch.tensor(np.asarray(values, np.float32)))
 
 
 # ---------------------------------------------------------------- conversions

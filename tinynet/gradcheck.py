@@ -61,7 +61,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     for i, x in enumerate(xs):
         if not x.requires_grad:
             continue
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad.array
         flat = x.array.reshape(-1)  # a view: nudging it nudges x
         if x.size <= max_elements:
             numeric = numerical_gradient(loss, flat, eps)

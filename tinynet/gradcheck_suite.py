@@ -69,7 +69,7 @@ def check_case(case: Case, seed: int = 0) -> CaseResult:
 
     worst, passed, detail = 0.0, True, ""
     for k, t in enumerate(case.leaves):
-        analytic = np.zeros(t.shape) if t.grad is None else t.grad.reshape(t.shape)
+        analytic = np.zeros(t.shape) if t.grad is None else t.grad.array.reshape(t.shape)
         numeric = numerical_gradient(loss, t.array.reshape(-1), EPS)
         a = analytic.reshape(-1)
         err = np.abs(a - numeric)
@@ -197,6 +197,9 @@ def cases() -> Iterator[Case]:
     yield Case("reduce", "logsumexp", "(2,3,4) dim=-1", lambda: tn.logsumexp(r, dim=-1), [r])
     yield Case("reduce", "softmax", "(2,3,4) dim=1", lambda: tn.softmax(r, dim=1), [r])
     yield Case("reduce", "log_softmax", "(2,3,4) dim=-1", lambda: tn.log_softmax(r, dim=-1), [r])
+    yield Case("reduce", "sort", "(2,3,4) dim=1 descending values",
+               lambda: tn.sort(rd, 1, descending=True).values, [rd])
+    yield Case("reduce", "topk", "(2,3,4) k=2 dim=-1 values", lambda: tn.topk(rd, 2).values, [rd])
 
     # -- shape ops (tinynet/ops/shape.py) --------------------------------------
     s = L(2, 3, 4)
@@ -312,15 +315,21 @@ def cases() -> Iterator[Case]:
     # -- layers: the nn.Modules themselves, input and every parameter ----------
     yield from _layer_cases(rng)
 
+    # -- composed ops: losses, activations, layers built from the ops above ----
+    yield from _composed_cases(np.random.default_rng(4321))
 
-def _layer_case(name: str, module: nn.Module, x: Tensor, seed: Optional[int] = None) -> Case:
+
+def _layer_case(name: str, module: nn.Module, x: Tensor, seed: Optional[int] = None,
+                group: str = "layers", pick: Optional[Callable] = None) -> Case:
+    """``module(x)``, or ``pick(module(x))`` for a module that returns a tuple (RNNs)."""
     module.double()
     leaves = [x] + list(module.parameters())
     params = list(module.parameters())
     shapes = f"x{_shape(x.shape)}" + (f" + {len(params)} parameters "
                                       f"({sum(p.size for p in params)} values)" if params else "")
-    fn = (lambda: module(x)) if seed is None else _seeded(lambda: module(x), seed)
-    return Case("layers", name, shapes, fn, leaves)
+    run = (lambda: module(x)) if pick is None else (lambda: pick(module(x)))
+    fn = run if seed is None else _seeded(run, seed)
+    return Case(group, name, shapes, fn, leaves)
 
 
 def _layer_cases(rng: np.random.Generator) -> Iterator[Case]:
@@ -344,6 +353,78 @@ def _layer_cases(rng: np.random.Generator) -> Iterator[Case]:
         yield _layer_case(name, module, x, seed)
 
 
+def _composed_cases(rng: np.random.Generator) -> Iterator[Case]:
+    """Losses, activations and layers composed of the ops above (their gradients are the
+    ops' own, so these check the composition), and erf, a primitive of its own."""
+    import tinynet as tn
+    L = lambda *s, **k: _leaf(rng, *s, **k)  # noqa: E731
+
+    x = L(3, 4)
+    yield Case("special", "erf", "(3,4)", lambda: tn.erf(x), [x])
+    off = L(3, 4, away=0.1)  # off the kink at 0
+    for name, fn, t in (("leaky_relu", lambda: F.leaky_relu(off, 0.2), off),
+                        ("elu", lambda: F.elu(off, 0.7), off), ("gelu", lambda: F.gelu(x), x),
+                        ("gelu tanh", lambda: F.gelu(x, approximate="tanh"), x)):
+        yield Case("activation", name, "(3,4)", fn, [t])
+
+    prob, frac = L(3, 4, low=-0.9), L(3, 4, low=-0.9)
+    for t in (prob, frac):
+        t.array = (t.array + 1) * 0.4 + 0.05         # probabilities in [0.05, 0.85]
+    z, w, pw = L(3, 4), Tensor(rng.uniform(0.5, 2, 4)), Tensor(rng.uniform(0.5, 3, 4))
+    yield Case("loss", "binary_cross_entropy", "(3,4),(3,4) weight (4,)",
+               lambda: F.binary_cross_entropy(prob, frac, w), [prob, frac])
+    yield Case("loss", "binary_cross_entropy_with_logits", "(3,4),(3,4) weight pos_weight",
+               lambda: F.binary_cross_entropy_with_logits(z, frac, w, pos_weight=pw),
+               [z, frac])
+    a, b = L(3, 4), L(3, 4)
+    a.array = b.array + np.where(rng.random((3, 4)) < 0.5, -1, 1) * rng.uniform(0.1, 3, (3, 4))
+    for name, fn in (("l1_loss", lambda: F.l1_loss(a, b)),
+                     ("smooth_l1_loss", lambda: F.smooth_l1_loss(a, b, beta=1.05)),
+                     ("huber_loss none", lambda: F.huber_loss(a, b, "none", delta=1.05))):
+        yield Case("loss", name, "(3,4),(3,4)", fn, [a, b])
+    logq, p = L(3, 4), L(3, 4, low=-0.9)
+    p.array = (p.array + 1) * 0.4 + 0.05
+    yield Case("loss", "kl_div batchmean", "(3,4),(3,4)",
+               lambda: F.kl_div(logq, p, reduction="batchmean"), [logq, p])
+
+    cx, cw, cb = L(2, 4, 3, 3), L(4, 1, 3, 2), L(2)
+    yield Case("conv_transpose2d", "conv_transpose2d stride 2 padding 1 output_padding 1",
+               "x(2,4,3,3) w(4,1,3,2) groups=2",
+               lambda: F.conv_transpose2d(cx, cw, cb, stride=2, padding=1, output_padding=1,
+                                          groups=2), [cx, cw, cb])
+    ux = L(1, 2, 3, 4)
+    yield Case("interpolate", "interpolate nearest", "(1,2,3,4) scale 1.5",
+               lambda: F.interpolate(ux, scale_factor=1.5), [ux])
+    ew = L(5, 3)
+    idx = Tensor(np.array([[1, 2, 1], [4, 1, 0]]))
+    # (no padding_idx: by design its row gets no gradient, which differences would see)
+    yield Case("embedding", "embedding (repeated indices)", "w(5,3)[(2,3)]",
+               lambda: F.embedding(idx, ew), [ew])
+
+    state = get_rng_state()  # layer init draws from tinynet's generator: don't disturb it
+    manual_seed(0)
+    try:
+        seq, step = L(3, 2, 2), L(2, 2)
+        output, h_n, second = (lambda r: r[0]), (lambda r: r[1][0]), (lambda r: r[1])
+        recurrent = [
+            ("nn.RNN(2, 3, nonlinearity='relu')", nn.RNN(2, 3, nonlinearity="relu"), seq,
+             output),
+            ("nn.LSTM(2, 3, bidirectional=True)", nn.LSTM(2, 3, bidirectional=True), seq,
+             output),
+            ("nn.LSTM(2, 3, 2, proj_size=2) h_n", nn.LSTM(2, 3, 2, proj_size=2), seq, h_n),
+            ("nn.GRU(2, 3, num_layers=2)", nn.GRU(2, 3, num_layers=2), seq, output),
+            ("nn.RNNCell(2, 3)", nn.RNNCell(2, 3), step, None),
+            ("nn.LSTMCell(2, 3) c'", nn.LSTMCell(2, 3), step, second),
+            ("nn.GRUCell(2, 3)", nn.GRUCell(2, 3), step, None),
+        ]
+        tconv = nn.ConvTranspose2d(2, 3, 3, stride=2)
+    finally:
+        set_rng_state(state)
+    for name, module, inp, pick in recurrent:
+        yield _layer_case(name, module, inp, group="recurrent", pick=pick)
+    yield _layer_case("nn.ConvTranspose2d(2, 3, 3, stride=2)", tconv, L(1, 2, 3, 3))
+
+
 def run_suite(only: Optional[str] = None,
               progress: Optional[Callable[[CaseResult], None]] = None) -> list[CaseResult]:
     """Check every case (or those whose group or name contains ``only``).
@@ -363,3 +444,4 @@ def run_suite(only: Optional[str] = None,
     finally:
         set_rng_state(state)
     return results
+

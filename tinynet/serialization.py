@@ -16,16 +16,21 @@ A checkpoint is an ordinary ``.npz`` (zip) archive that ``np.load`` can open:
 
 Tensors are saved as their arrays and come back as numpy arrays
 (``Module.load_state_dict`` accepts arrays).  Dtypes and shapes come back exactly.
+
+As ``torch.save`` / ``torch.load``, both take a path or an open binary file object
+(``io.BytesIO``, ``open(name, "wb")``).  What PyTorch would pickle -- a whole Module or
+optimizer -- is refused: save its ``state_dict()``.
 """
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, BinaryIO, Union
 
 import numpy as np
 
@@ -48,7 +53,28 @@ def _as_path(path: Any, fn: str) -> Path:
     if isinstance(path, (str, os.PathLike)):
         with contextlib.suppress(TypeError):  # a PathLike that gives bytes
             return Path(path)
-    raise TypeError(f"{fn}: path must be a str or pathlib.Path, got {type_name(path)}")
+    raise TypeError(f"{fn}: path must be a str or pathlib.Path (or an open binary file), "
+                    f"got {type_name(path)}")
+
+
+def _file_object(f: Any, mode: str, fn: str) -> bool:
+    """True if ``f`` is an open file object for ``mode`` ('read' or 'write'); a text-mode
+    file is refused (a checkpoint is binary)."""
+    if not callable(getattr(f, mode, None)) or isinstance(f, (str, os.PathLike)):
+        return False
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"{fn}: the file object is open in text mode; open it in binary mode "
+                        f"({'rb' if mode == 'read' else 'wb'})")
+    return True
+
+
+def _whole_object_hint(obj: Any) -> str:
+    """What to save instead of an object that PyTorch would pickle (a Module, an optimizer)."""
+    name = "model" if callable(getattr(obj, "parameters", None)) else \
+        "optimizer" if hasattr(obj, "param_groups") else "obj"
+    return (f"PyTorch would pickle it, and tinynet's checkpoints never hold code: save "
+            f"{name}.state_dict() instead, and restore it with "
+            f"{name}.load_state_dict(load(f))")
 
 
 # --------------------------------------------------------------------------
@@ -86,6 +112,9 @@ def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
                     [_encode(v, f"{where}[{i}]", arrays, active) for i, v in enumerate(obj)]}
         active.discard(id(obj))
         return node
+    if callable(getattr(obj, "state_dict", None)):
+        raise TypeError(f"save: cannot save a whole {type_name(obj)} ({where}); "
+                        f"{_whole_object_hint(obj)}")
     raise TypeError(f"save: cannot store {type_name(obj)!r} at {where}; checkpoints hold "
                     f"dicts, lists, tuples, numpy arrays, Tensors, numbers, strings and None")
 
@@ -98,19 +127,25 @@ def _write_npz(f: Any, members: list[tuple[str, np.ndarray]]) -> None:
                 np.lib.format.write_array(member, arr, allow_pickle=False)
 
 
-def save(obj: Any, path: Union[str, os.PathLike]) -> None:
+def save(obj: Any, path: Union[str, os.PathLike, BinaryIO]) -> None:
     """Write ``obj`` (nested dicts/lists/tuples of arrays, Tensors, numbers, strings, None)
-    to exactly ``path``.
+    to exactly ``path``, or to an open binary file object.
 
-    The file is written under a temporary name in the same directory and then
+    A path is written under a temporary name in the same directory and then
     renamed over ``path`` in one step: a crash or an error never leaves a
     half-written checkpoint, and an existing file is untouched unless saving succeeds.
+    A file object is written from its current position.
     """
-    path = _as_path(path, "save")
+    to_file = _file_object(path, "write", "save")
+    if not to_file:
+        path = _as_path(path, "save")
     arrays: list[tuple[str, np.ndarray]] = []
     root = _encode(obj, "obj", arrays, set())  # unsupported objects fail before any writing
     index = json.dumps({"format": FORMAT, "version": VERSION, "root": root}).encode("utf-8")
     members = [(_INDEX, np.frombuffer(index, dtype=np.uint8))] + arrays
+    if to_file:
+        _write_npz(path, members)
+        return
     directory = path.parent
     if not directory.is_dir():
         raise FileNotFoundError(errno.ENOENT, f"save: directory '{directory}' does not exist",
@@ -162,10 +197,8 @@ def _decode(node: Any, npz: Any, path: Path) -> Any:
                           f"{json.dumps(node)[:80]}")
 
 
-def _sniff(path: Path) -> None:
-    """Name what a file is when it is not a zip archive at all."""
-    with open(path, "rb") as f:
-        head = f.read(8)
+def _sniff(path: Any, head: bytes) -> None:
+    """Name what a file is when it is not a zip archive at all (``head``: its first bytes)."""
     if head.startswith(b"PK\x03\x04"):
         return
     if not head:
@@ -179,9 +212,27 @@ def _sniff(path: Path) -> None:
     raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: {what}")
 
 
-def load(path: Union[str, os.PathLike], map_location: Any = None, *,
+def _seekable(f: Any) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _cpu_location(map_location: Any) -> bool:
+    """Whether ``map_location`` keeps everything on the CPU: None, 'cpu', a cpu device, a
+    dict mapping to those, or a function (PyTorch's ``lambda storage, loc: storage``; here
+    every storage is already in main memory)."""
+    if map_location is None or callable(map_location) and not isinstance(map_location, type):
+        return True
+    if isinstance(map_location, dict):
+        return all(_cpu_location(v) for v in map_location.values())
+    return str(map_location).split(":")[0] == "cpu"
+
+
+def load(path: Union[str, os.PathLike, BinaryIO], map_location: Any = None, *,
          weights_only: Any = None) -> Any:
-    """Read a checkpoint written by :func:`save`.
+    """Read a checkpoint written by :func:`save`, from a path or an open binary file object.
 
     ``map_location`` (``None`` or ``"cpu"``) and ``weights_only`` are accepted so that
     PyTorch code runs unchanged: tinynet runs on the CPU, and a checkpoint never holds
@@ -194,20 +245,32 @@ def load(path: Union[str, os.PathLike], map_location: Any = None, *,
     Raises FileNotFoundError if ``path`` does not exist, and :class:`CheckpointError`
     (a ValueError) naming the file if it is truncated, corrupt or not a checkpoint.
     """
-    path = _as_path(path, "load")
-    if map_location is not None and str(map_location).split(":")[0] != "cpu":
+    from_file = _file_object(path, "read", "load")
+    if not from_file:
+        path = _as_path(path, "load")
+    if not _cpu_location(map_location):
         raise ValueError(f"load: map_location={map_location!r} is not supported; tinynet runs "
                          f"on the CPU only (map_location=None or 'cpu')")
     if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
         raise TypeError(f"load: weights_only must be True or False, got {weights_only!r}")
-    if not path.exists():
-        raise FileNotFoundError(errno.ENOENT, "load: no such checkpoint file", str(path))
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "load: path is a directory, not a checkpoint "
-                                "file", str(path))
-    _sniff(path)
+    if from_file:
+        source = path if _seekable(path) else io.BytesIO(path.read())  # np.load seeks
+        path = getattr(path, "name", None) or f"<{type(path).__name__}>"  # for messages
+        start = source.tell()
+        head = source.read(8)
+        source.seek(start)
+    else:
+        if not path.exists():
+            raise FileNotFoundError(errno.ENOENT, "load: no such checkpoint file", str(path))
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "load: path is a directory, not a checkpoint "
+                                    "file", str(path))
+        source = path
+        with open(path, "rb") as f:
+            head = f.read(8)
+    _sniff(path, head)
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(source, allow_pickle=False) as npz:
             if not hasattr(npz, "files") or _INDEX not in npz.files:
                 raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: the archive "
                                       f"has no {_INDEX} (an .npz or zip written by something "

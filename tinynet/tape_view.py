@@ -75,7 +75,7 @@ class TapeView:
         if not isinstance(output, Tensor):
             raise TypeError(f"TapeView: expected a Tensor, got {type_name(output)}")
         self.output = output
-        self.entries: list[Node] = _collect(output._node) if output._node is not None else []
+        self.entries: list[Node] = _collect([output._node]) if output._node is not None else []
         self._row = {id(n): i for i, n in enumerate(self.entries)}
         given = resolve_names(names)
         # leaves are named in order of first use, so the names are stable for a given program
@@ -134,7 +134,7 @@ class TapeView:
         """L2 norm of the dL/dout that flowed through ``node`` in the last backward."""
         if node.grad is None:
             return None
-        return float(np.sqrt(np.sum(np.square(node.grad, dtype=np.float64))))
+        return float(np.sqrt(np.sum(np.square(np.asarray(node.grad), dtype=np.float64))))
 
     @property
     def _pass(self) -> int:
@@ -202,3 +202,15 @@ class TapeView:
 def _scalar(a: np.ndarray) -> str:
     v = a.item()
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def tape(self: Tensor, names: Names = None) -> TapeView:
+    """The recorded entries of this output, oldest first, printable as a table.
+
+    ``names`` labels leaves: a Module (its parameter names), or a dict such as
+    ``dict(model.named_parameters(), input=x)``.
+    """
+    return TapeView(self, names)
+
+
+Tensor.tape = tape  # type: ignore[attr-defined]

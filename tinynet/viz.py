@@ -29,7 +29,7 @@ def _q(text: str) -> str:
 def _norm(a: Optional[np.ndarray]) -> Optional[float]:
     if a is None:
         return None
-    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+    return float(np.sqrt(np.sum(np.square(np.asarray(a), dtype=np.float64))))
 
 
 def tape_to_dot(view: TapeView, title: str = "tape") -> str:

@@ -13,7 +13,7 @@ import sys
 from typing import Optional, Sequence
 
 # subcommand modules, in the order ``tinynet --help`` lists them
-COMMANDS = ["train", "compare_dropout", "evaluate", "explain", "graph", "gradcheck_cmd"]
+COMMANDS = ["train", "compare_dropout", "evaluate", "explain", "graph", "gradcheck_cmd", "run"]
 
 
 class CLIError(Exception):

@@ -70,14 +70,14 @@ def conv2d_terms(h: int, w: int, kh: int, kw: int, stride: int = 1,
     x = Tensor(np.zeros((ko, kk, h, w)), requires_grad=True)
     out = conv2d(x, Tensor(eye_w), stride=stride, padding=padding, groups=kk)  # (ko, kk, ho, wo)
     out.backward(np.repeat(g_kl[:, None], kk, axis=1))
-    dx = x.grad.reshape(ho, wo, kk, h, w).transpose(0, 1, 3, 4, 2).reshape(ho, wo, h, w, kh, kw)
+    dx = x.grad.array.reshape(ho, wo, kk, h, w).transpose(0, 1, 3, 4, 2).reshape(ho, wo, h, w, kh, kw)
 
     # dO_kl/dW with X = e_ij: channel ij holds X = e_ij; its ko filters get dL/dO = e_kl each
     wt = Tensor(np.zeros((hw * ko, 1, kh, kw)), requires_grad=True)
     out = conv2d(Tensor(eye_x.reshape(1, hw, h, w)), wt, stride=stride, padding=padding,
                  groups=hw)                                                # (1, hw*ko, ho, wo)
     out.backward(np.tile(g_kl, (hw, 1, 1))[None])
-    dw = wt.grad.reshape(h, w, ho, wo, kh, kw).transpose(2, 3, 0, 1, 4, 5)
+    dw = wt.grad.array.reshape(h, w, ho, wo, kh, kw).transpose(2, 3, 0, 1, 4, 5)
     return ConvTerms(fwd, dx, dw)
 
 
@@ -176,7 +176,7 @@ def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
         y = Tensor(y_np, requires_grad=True)
         h = dropout(y, p, training=True, inverted=inverted)
         h.backward(gh)
-        return h.array.copy(), y.grad.copy()
+        return h.array.copy(), y.grad.array.copy()
 
     state = get_rng_state()  # the example must not disturb the caller's random stream
     try:

@@ -9,9 +9,10 @@ from .idx import DatasetError, DatasetNotFoundError, read_idx, write_idx
 from .download import ChecksumError, DownloadError
 from .datasets import (ImageDataset, MNIST, FashionMNIST, load_embedded_mnist, load_dataset,
                        default_root)
-from .loader import DataLoader, Dataset, TensorDataset
+from .loader import DataLoader, Dataset, TensorDataset, default_collate
+from .subset import Subset, random_split
 
 __all__ = ["read_idx", "write_idx", "MNIST", "FashionMNIST", "ImageDataset",
            "load_embedded_mnist", "load_dataset", "default_root", "DataLoader", "Dataset",
-           "TensorDataset", "DatasetError", "DatasetNotFoundError", "DownloadError",
+           "TensorDataset", "default_collate", "Subset", "random_split", "DatasetError", "DatasetNotFoundError", "DownloadError",
            "ChecksumError"]

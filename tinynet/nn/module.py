@@ -31,7 +31,9 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 
 import numpy as np
 
-from ..tensor import Tensor, _to_dtypes, no_grad
+from ..compat.convert import _to_dtypes
+from ..compat.device import CPU_ONLY, DeviceError
+from ..tensor import Tensor, no_grad
 from .parameter import Parameter
 from .._names import type_name
 
@@ -308,7 +310,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.fill(0)
+                p.grad.array.fill(0)
 
     def _cast(self, dtype: type) -> "Module":
         """Convert floating-point parameters and buffers (and grads) to ``dtype`` in place."""
@@ -316,7 +318,7 @@ class Module:
             if t.array.dtype.kind == "f" and t.array.dtype != dtype:
                 t.array = t.array.astype(dtype)
                 if t.grad is not None:
-                    t.grad = t.grad.astype(dtype)
+                    t.grad = Tensor._wrap(t.grad.array.astype(dtype))
                 t._bump_version()  # a graph recorded with the old array is now stale
         return self
 
@@ -361,6 +363,11 @@ class Module:
     def cpu(self) -> "Module":
         """The model itself: tinynet's arrays are always in main memory."""
         return self
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Refused: tinynet runs on the CPU only (as PyTorch without CUDA)."""
+        raise DeviceError(f"{self._get_name()}.cuda(): {CPU_ONLY}; use model.to(device) "
+                          f"with device = torch.device('cpu')")
 
     # ------------------------------------------------------------------
     # Saving and loading

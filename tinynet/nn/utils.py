@@ -1,7 +1,7 @@
 """PyTorch's ``nn.utils`` gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``.
 
 Call them between ``loss.backward()`` and ``optimizer.step()``.  They change each
-parameter's ``.grad`` (a numpy array) in place; nothing is recorded on the tape.
+parameter's ``.grad`` in place; nothing is recorded on the tape.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _grads(parameters: Union[Tensor, Iterable[Tensor]], fn: str) -> list[np.ndar
             raise TypeError(f"{fn}: parameters must be Tensors (e.g. model.parameters()), "
                             f"got {type_name(p)}")
         if p.grad is not None:
-            grads.append(p.grad)
+            grads.append(p.grad.array)
     return grads
 
 

@@ -9,8 +9,10 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..tensor import (Tensor, _operands, _to_dtypes, is_grad_enabled, record, tensor_method,
-                      unbroadcast)
+from ..tensor import Tensor, is_grad_enabled, record
+from . import tensor_method
+from ._arrays import numpy_rule
+from ._arrays import unbroadcast_array as unbroadcast
 from .._names import type_name
 
 
@@ -27,12 +29,9 @@ def _sign(d: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 @tensor_method
 def exp(x: Tensor) -> Tensor:
-    """e^x."""
+    """e^x (ints give float32, as in PyTorch)."""
     out = np.exp(_floats(x))
-
-    def backward(g):  # d/dx e^x = e^x
-        return (g * out,)
-    return record("exp", out, (x,), backward)
+    return record("exp", out, (x,), lambda g: (g * x.exp(),))  # d/dx e^x = e^x
 
 
 @tensor_method
@@ -40,10 +39,7 @@ def log(x: Tensor) -> Tensor:
     """Natural logarithm (``-inf`` at 0, ``nan`` below, as numpy and PyTorch)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log(_floats(x))
-
-    def backward(g):  # d/dx ln x = 1/x
-        return (g / x.array,)
-    return record("log", out, (x,), backward)
+    return record("log", out, (x,), lambda g: (g / x,))  # d/dx ln x = 1/x
 
 
 @tensor_method
@@ -52,6 +48,7 @@ def sqrt(x: Tensor) -> Tensor:
     with np.errstate(invalid="ignore"):
         out = np.sqrt(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx sqrt(x) = 1 / (2 sqrt(x))
         with np.errstate(divide="ignore"):
             return (g / (2 * out),)
@@ -63,6 +60,7 @@ def abs(x: Tensor) -> Tensor:
     """|x|; its gradient at 0 (and at NaN) is taken as 0, as in PyTorch."""
     out = np.abs(x.array)
 
+    @numpy_rule
     def backward(g):  # d/dx |x| = sign(x) = [x > 0] - [x < 0]   (0 at 0 and at NaN)
         return (g * _sign(x.array, g.dtype),)
     return record("abs", out, (x,), backward)
@@ -76,6 +74,7 @@ def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     out = np.tanh(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx tanh x = 1 - tanh^2 x
         return (g * (1 - out * out),)
     return record("tanh", out, (x,), backward)
@@ -89,6 +88,7 @@ def sigmoid(x: Tensor) -> Tensor:
     e = np.exp(-np.abs(d))
     out = np.where(d >= 0, 1 / (1 + e), e / (1 + e)).astype(d.dtype, copy=False)
 
+    @numpy_rule
     def backward(g):  # d/dx s(x) = s(x) (1 - s(x))
         return (g * out * (1 - out),)
     return record("sigmoid", out, (x,), backward)
@@ -100,6 +100,7 @@ def relu(x: Tensor) -> Tensor:
     # against an array of zeros, not the scalar 0: numpy's scalar-broadcast max is ~3x slower
     out = np.maximum(x.array, np.zeros_like(x.array))
 
+    @numpy_rule
     def backward(g):  # d/dx relu(x) = 0 if x <= 0 else 1   (NaN <= 0 is False: 1)
         if np.isfinite(g).all():  # the usual case: a multiply is the fastest mask
             return (g * ~(out <= 0),)
@@ -112,9 +113,10 @@ def maximum(a: Tensor, b: Any) -> Tensor:
     """Elementwise max with broadcasting; at ties each side gets half the gradient, and
     where either side is NaN both get all of it (as PyTorch)."""
     b = Tensor._lift(b, a)
-    x, y = _operands(a, b)
+    x, y = Tensor._promote(a.array, b.array)
     out = np.maximum(x, y)
 
+    @numpy_rule
     def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b],  written as not [a < b]
         ga, gb = _tie_grads(x, y, g)
         return (unbroadcast(ga, a.shape) if a.requires_grad else None,
@@ -127,9 +129,10 @@ def minimum(a: Tensor, b: Any) -> Tensor:
     """Elementwise min with broadcasting; at ties each side gets half the gradient, and
     where either side is NaN both get all of it (as PyTorch)."""
     b = Tensor._lift(b, a)
-    x, y = _operands(a, b)
+    x, y = Tensor._promote(a.array, b.array)
     out = np.minimum(x, y)
 
+    @numpy_rule
     def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b],  written as not [a > b]
         gb, ga = _tie_grads(x, y, g)
         return (unbroadcast(ga, a.shape) if a.requires_grad else None,
@@ -162,6 +165,7 @@ def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) ->
         dt = np.result_type(dt, *(np.asarray(v) for v in given))
     out = np.clip(x.array, lo, hi).astype(dt, copy=False)
 
+    @numpy_rule
     def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside (0 even where g is inf)
         return (np.where((x.array >= lo) & (x.array <= hi), g, 0),)
     return record("clip", out, (x,), backward)
@@ -205,42 +209,19 @@ def _cast(x: Tensor, dtype: np.dtype) -> Tensor:
     if np.dtype(dtype).kind not in "fc":  # ints and bools have no gradient (PyTorch: detached)
         return Tensor(out, dtype=out.dtype)
 
+    @numpy_rule
     def backward(g):  # d cast(x)/dx = 1: the gradient is cast back to x's dtype
         return (g.astype(x.dtype),)
     return record("cast", out, (x,), backward)
 
 
-def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """PyTorch's ``x.to(device)`` / ``x.to(dtype)`` / ``x.to(device, dtype)``.
-
-    tinynet runs on the CPU only: ``"cpu"`` returns ``x`` itself, any other device is an
-    error.  A dtype casts (``x`` itself if it already has it); the gradient flows back
-    through a cast between float dtypes.
-    """
-    out = x
-    for dtype in _to_dtypes("to", args, kwargs, {"device", "dtype", "non_blocking", "copy"}):
-        out = _cast(out, dtype)
-    if kwargs.get("copy") and out is x:
-        out = _cast_copy(x)
-    return out
-
-
 def _cast_copy(x: Tensor) -> Tensor:
     out = x.array.copy()
 
+    @numpy_rule
     def backward(g):  # a copy: d/dx = 1
         return (g,)
     return record("copy", out, (x,), backward)
-
-
-Tensor.to = to  # type: ignore[attr-defined]
-Tensor.float = lambda self: _cast(self, np.dtype(np.float32))  # type: ignore[attr-defined]
-Tensor.double = lambda self: _cast(self, np.dtype(np.float64))  # type: ignore[attr-defined]
-Tensor.cpu = lambda self: self  # type: ignore[attr-defined]
-Tensor.half = lambda self: _cast(self, np.dtype(np.float16))  # type: ignore[attr-defined]
-Tensor.long = lambda self: _cast(self, np.dtype(np.int64))  # type: ignore[attr-defined]
-Tensor.int = lambda self: _cast(self, np.dtype(np.int32))  # type: ignore[attr-defined]
-Tensor.bool = lambda self: _cast(self, np.dtype(np.bool_))  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------
@@ -252,6 +233,7 @@ def reciprocal(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore"):
         out = 1 / _floats(x)
 
+    @numpy_rule
     def backward(g):  # d/dx 1/x = -1/x^2
         return (-g * out * out,)
     return record("reciprocal", out, (x,), backward)
@@ -263,6 +245,7 @@ def rsqrt(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 1 / np.sqrt(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx x^(-1/2) = -1/2 x^(-3/2) = -out^3 / 2
         return (-0.5 * g * out ** 3,)
     return record("rsqrt", out, (x,), backward)
@@ -274,6 +257,7 @@ def sign(x: Tensor) -> Tensor:
     d = x.array
     out = d.copy() if d.dtype == np.bool_ else _sign(d, d.dtype)
 
+    @numpy_rule
     def backward(g):  # d/dx sign(x) = 0 (a step; its jump at 0 is taken as 0, as PyTorch)
         return (np.zeros_like(g),)
     return record("sign", out, (x,), backward)
@@ -284,6 +268,7 @@ def sin(x: Tensor) -> Tensor:
     """Sine."""
     out = np.sin(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx sin x = cos x
         return (g * np.cos(x.array),)
     return record("sin", out, (x,), backward)
@@ -294,6 +279,7 @@ def cos(x: Tensor) -> Tensor:
     """Cosine."""
     out = np.cos(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx cos x = -sin x
         return (-g * np.sin(x.array),)
     return record("cos", out, (x,), backward)
@@ -305,6 +291,7 @@ def log1p(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log1p(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx ln(1 + x) = 1 / (1 + x)
         with np.errstate(divide="ignore"):
             return (g / (1 + x.array),)
@@ -316,6 +303,7 @@ def expm1(x: Tensor) -> Tensor:
     """e^x - 1, accurate for tiny x."""
     out = np.expm1(_floats(x))
 
+    @numpy_rule
     def backward(g):  # d/dx (e^x - 1) = e^x = out + 1
         return (g * (out + 1),)
     return record("expm1", out, (x,), backward)
@@ -339,6 +327,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
                          f"input's shape {x.shape}") from None
     np.copyto(out, value, casting="unsafe", where=m)
 
+    @numpy_rule
     def backward(g):  # d/dx = 1 where x was kept, 0 where value was filled in
         return (unbroadcast(np.where(m, 0, g), x.shape),)
     return record("masked_fill", out, (x,), backward)
@@ -354,13 +343,14 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         input = Tensor(input)  # two numbers: a Python float gives float32, as PyTorch
     a = Tensor._lift(input, other) if not isinstance(input, Tensor) else input
     b = Tensor._lift(other, a)
-    x, y = _operands(a, b)
+    x, y = Tensor._promote(a.array, b.array)
     try:
         out = np.where(c, x, y)
     except ValueError:
         raise ValueError(f"where: shapes {c.shape} (condition), {a.shape} (input) and "
                          f"{b.shape} (other) do not broadcast together") from None
 
+    @numpy_rule
     def backward(g):  # d/dinput = 1 where the condition holds, d/dother = 1 elsewhere
         return (unbroadcast(np.where(c, g, 0), a.shape) if a.requires_grad else None,
                 unbroadcast(np.where(c, 0, g), b.shape) if b.requires_grad else None)

@@ -12,7 +12,9 @@ from typing import Any, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
-from ..tensor import Tensor, record, tensor_method
+from ..tensor import Tensor, record
+from . import tensor_method
+from ..ops._arrays import numpy_rule
 from .elementwise import maximum, minimum
 from .shape import _dim
 
@@ -63,6 +65,7 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
     out = np.asarray(x.array.sum(axis=axes, keepdims=kd))
 
+    @numpy_rule
     def backward(g):  # d/dx_i sum(x) = 1: every input gets the output's gradient
         return (np.broadcast_to(_expand_back(g, x, axes, kd), x.shape),)
     return record("sum", out, (x,), backward)
@@ -78,6 +81,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
     out = np.asarray(x.array.mean(axis=axes, keepdims=kd))
     n = x.size // builtins.max(out.size, 1) if x.size else 0
 
+    @numpy_rule
     def backward(g):  # d/dx_i mean(x) = 1/n
         return (np.broadcast_to(_expand_back(g, x, axes, kd) / n, x.shape),)
     return record("mean", out, (x,), backward)
@@ -90,6 +94,7 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, dim: Axis, keepdim: Optional
         raise ValueError(f"{name}: cannot reduce over an empty dimension (shape {x.shape})")
     out = np.asarray(fn(x.array, axis=axes, keepdims=kd))
 
+    @numpy_rule
     def backward(g):  # d/dx_i max(x) = 1 at the maximum, shared equally among ties
         hit = x.array == _expand_back(out, x, axes, kd)
         count = hit.sum(axis=axes, keepdims=True)
@@ -118,6 +123,7 @@ def _select(x: Tensor, dim: Any, keepdim: bool, arg: Any, name: str) -> MaxMin:
     if x.ndim == 0:
         shape = ()
 
+    @numpy_rule
     def backward(g):  # d/dx_i max_j(x_j) = 1 at the selected index i, 0 elsewhere
         dx = np.zeros_like(xd)
         np.put_along_axis(dx, idx, g.reshape(idx.shape), axis=d)
@@ -231,6 +237,7 @@ def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
 
     scale = 2 / denom if denom > 0 else np.inf  # n <= correction: inf/nan like the forward
 
+    @numpy_rule
     def backward(g):  # d/dx_i var = 2 (x_i - mean) / (n - correction)
         with np.errstate(invalid="ignore"):
             return ((_expand_back(g, x, axes, kd) * scale * centred).astype(x.dtype, copy=False),)
@@ -247,6 +254,7 @@ def std(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
     v = var(x, axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
     out = np.sqrt(v.array)
 
+    @numpy_rule
     def backward(g):  # d/dv sqrt(v) = 1 / (2 sqrt(v)); taken as 0 where std = 0 (as PyTorch)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (np.where(out == 0, 0, g / (2 * out)),)
@@ -263,6 +271,7 @@ def prod(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     kd = keepdim and dim is not None
     out = np.asarray(x.array.prod(axis=axes, keepdims=kd))
 
+    @numpy_rule
     def backward(g):  # d/dx_i prod(x) = prod_{j != i} x_j, computed without dividing by 0:
         # p = product of the non-zero x_j; no zero: p / x_i; one zero: p at the zero and 0
         # elsewhere; two or more zeros: 0 everywhere
@@ -282,6 +291,7 @@ def cumsum(x: Tensor, dim: int) -> Tensor:
     xd = x.array.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
     out = np.cumsum(xd, axis=d).reshape(x.shape)
 
+    @numpy_rule
     def backward(g):  # d out_i / d x_j = 1 for i >= j:  dx_j = sum_{i >= j} g_i (from the end)
         gd = np.flip(g.reshape(xd.shape), d)
         return (np.flip(np.cumsum(gd, axis=d), d).reshape(x.shape),)
@@ -337,6 +347,7 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
         out_k = np.log(np.exp(x.array - m).sum(axis=ax, keepdims=True)) + m
     out = out_k if kd else np.squeeze(out_k, ax)
 
+    @numpy_rule
     def backward(g):  # d/dx_i logsumexp(x) = softmax(x)_i
         gk = g if kd else np.expand_dims(g, ax)
         return (gk * np.exp(x.array - out_k),)
@@ -350,6 +361,7 @@ def softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None)
     e = np.exp(x.array - _max_keep(x.array, ax))
     out = e / e.sum(axis=ax, keepdims=True)
 
+    @numpy_rule
     def backward(g):  # dx = s * (g - sum(g * s))   (the softmax Jacobian applied to g)
         return (out * (g - (g * out).sum(axis=ax, keepdims=True)),)
     return record("softmax", out, (x,), backward)
@@ -362,6 +374,7 @@ def log_softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = N
     shifted = x.array - _max_keep(x.array, ax)
     out = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
 
+    @numpy_rule
     def backward(g):  # dx = g - softmax(x) * sum(g)
         return (g - np.exp(out) * g.sum(axis=ax, keepdims=True),)
     return record("log_softmax", out, (x,), backward)

@@ -10,7 +10,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..tensor import _KIND_RANK, Tensor, _index, record, tensor_method, unbroadcast
+from ..compat.promotion import KIND_RANK as _KIND_RANK
+from ..tensor import Tensor, record
+from . import tensor_method
+from ._arrays import numpy_rule
+from ._arrays import unbroadcast_array as unbroadcast
 from .._names import type_name
 
 
@@ -32,19 +36,37 @@ def _dim(x: Tensor, d: int, name: str, extra: int = 0) -> int:
 @tensor_method
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
-    shape = _dims(shape)
+    a = x
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
+        else shape
     try:
-        out = x.array.reshape(shape)
+        out = a.array.reshape(shape)
     except (ValueError, TypeError):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
-                         f"({x.size} elements) into {shape}") from None
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} "
+                         f"({a.array.size} elements) into {shape}") from None
+    # reshaping only relabels the elements: reshape the gradient back
+    return record("reshape", out, (a,), lambda g: (g.reshape(a.shape),), view_of=a)
 
-    def backward(g):  # reshaping is a relabelling: reshape the gradient back
-        return (g.reshape(x.shape),)
-    return record("reshape", out, (x,), backward, view_of=x)
+
+def _mT(x: Tensor) -> Tensor:
+    """The matrix transpose: the last two axes swapped (its own gradient rule)."""
+    a = x
+    return record("mT", a.array.swapaxes(-1, -2), (a,), lambda g: (g.mT,), view_of=a)
+
+
+Tensor.mT = property(_mT)  # type: ignore[attr-defined]
 
 
 Tensor.view = reshape  # type: ignore[attr-defined]
+
+
+def _index(idx: Any) -> Any:
+    """Let tensors be used as indices (integer arrays and boolean masks)."""
+    if isinstance(idx, Tensor):
+        return idx.array
+    if isinstance(idx, tuple):
+        return tuple(i.array if isinstance(i, Tensor) else i for i in idx)
+    return idx
 
 
 @tensor_method
@@ -56,6 +78,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     dims = tuple(_dim(x, d, "permute") for d in dims)
     inverse = tuple(np.argsort(dims))
 
+    @numpy_rule
     def backward(g):  # move each gradient axis back where it came from
         return (g.transpose(inverse),)
     return record("permute", x.array.transpose(dims), (x,), backward, view_of=x)
@@ -118,6 +141,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
 
+    @numpy_rule
     def backward(g):  # every copy contributed: sum the copies' gradients
         return (unbroadcast(g, x.shape),)
     return record("expand", out, (x,), backward, view_of=x)
@@ -142,6 +166,7 @@ def _getitem(x: Tensor, idx: Any) -> Tensor:
         # index with a trailing ... to get a 0-d VIEW, so x[0].add_(1) changes x, as in torch
         out = x.array[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
 
+    @numpy_rule
     def backward(g):  # scatter the gradient back; repeated indices add up
         gx = np.zeros(x.shape, dtype=g.dtype)
         if basic:
@@ -168,6 +193,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     out = np.concatenate([t.array for t in ts], axis=d, dtype=_join_dtype(ts))
     bounds = np.cumsum([t.shape[d] for t in ts])[:-1]
 
+    @numpy_rule
     def backward(g):  # each input gets its own slab of the gradient
         return tuple(s.astype(t.dtype, copy=False) for s, t in zip(np.split(g, bounds, axis=d), ts))
     return record("cat", out, tuple(ts), backward)
@@ -184,6 +210,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     d = _dim(ts[0], dim, "stack", extra=1)
     out = np.stack([t.array for t in ts], axis=d, dtype=_join_dtype(ts))
 
+    @numpy_rule
     def backward(g):  # input k gets slice k of the gradient along the new axis
         return tuple(np.take(g, k, axis=d).astype(t.dtype, copy=False) for k, t in enumerate(ts))
     return record("stack", out, tuple(ts), backward)
@@ -216,6 +243,7 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
                  constant_values=0 if value is None else value)  # F.pad's default is None
     inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
 
+    @numpy_rule
     def backward(g):  # the padding was constant: only the inner block had a gradient
         return (g[inner],)
     return record("pad", out, (x,), backward)
@@ -229,6 +257,7 @@ def flip(x: Tensor, *dims: Any) -> Tensor:
         raise ValueError(f"flip: a dim appears more than once in dims {_dims(dims)}")
     out = np.flip(x.array, ds).copy() if x.ndim else x.array.copy()
 
+    @numpy_rule
     def backward(g):  # flipping is its own inverse: flip the gradient back
         return (np.flip(g, ds) if x.ndim else g,)
     return record("flip", out, (x,), backward)
@@ -334,6 +363,7 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     # where each output element comes from: its own position, with index's value at dim d
     where = tuple(idx if i == d else p for i, p in enumerate(np.indices(idx.shape, sparse=True)))
 
+    @numpy_rule
     def backward(g):  # out = x[where]: each x element gets the sum of the gradients it fed
         gx = np.zeros(x.shape, dtype=g.dtype)
         np.add.at(gx, where, g)
@@ -353,6 +383,7 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     where = (slice(None),) * d + (idx.reshape(-1),)
     out = xd[where]
 
+    @numpy_rule
     def backward(g):  # out = x[..., index, ...]: scatter-add the gradient back
         gx = np.zeros(xd.shape, dtype=g.dtype)
         np.add.at(gx, where, g.reshape(out.shape))

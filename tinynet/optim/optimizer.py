@@ -162,7 +162,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.fill(0)
+                    p.grad.array.fill(0)
 
     def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """Update every parameter that has a ``.grad``; returns ``closure()``'s loss if given.
@@ -189,9 +189,7 @@ class Optimizer:
     @staticmethod
     def _grad(p: Tensor) -> np.ndarray:
         """``p.grad`` as an array of p's shape and dtype (no upcast of float32 params)."""
-        g = p.grad
-        if isinstance(g, Tensor):
-            g = g.array
+        g = p.grad.array
         if g.shape != p.array.shape:
             raise ValueError(f"optimizer.step(): a parameter of shape {p.array.shape} has a "
                              f"grad of shape {g.shape}")

@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from ...tensor import Tensor, record
+from ...tensor import Tensor, is_grad_enabled, record
 from ..._names import type_name
 
 __all__ = ["batch_norm"]
@@ -32,6 +32,20 @@ def _check_vec(name: str, t: Optional[Tensor], c: int, dtype: np.dtype) -> None:
     if t.dtype != dtype:  # as torch, rather than computing in one dtype and storing in another
         raise TypeError(f"batch_norm: {name} has dtype {t.dtype} but the input {dtype}; "
                         f"convert one of them (e.g. model.double() or x.float())")
+
+
+def _normalised(x: Tensor, axes: tuple, eps: float, running_mean: Optional[Tensor],
+                running_var: Optional[Tensor], training: bool) -> tuple[Tensor, Tensor]:
+    """xhat = (x - mean) / sqrt(var + eps) and 1/sqrt(var + eps), as Tensor ops (shape
+    (1, C, 1, ...) for the statistics): the batch's in training, the running ones else."""
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        xc = x - x.mean(axes, keepdims=True)
+        inv_std = ((xc * xc).mean(axes, keepdims=True) + eps) ** -0.5
+    else:
+        xc = x - running_mean.detach().reshape(shape)
+        inv_std = (running_var.detach().reshape(shape) + eps) ** -0.5
+    return xc * inv_std, inv_std
 
 
 def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
@@ -111,13 +125,17 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
     params = [t for t in (weight, bias) if t is not None]
 
     def backward(g):
+        if is_grad_enabled():  # create_graph: rebuild xhat, inv_std on the input's tape,
+            xh, istd = _normalised(input, axes, eps, running_mean, running_var, training)
+        else:                  # so that they are differentiated too; else the saved arrays
+            xh, istd = Tensor._wrap(xhat), Tensor._wrap(inv_std)
         need_x = input.requires_grad and training  # the training dx needs both sums
         w_grad = weight is not None and weight.requires_grad
         b_grad = bias is not None and bias.requires_grad
         # y = gamma xhat + beta:  dL/dbeta = sum g,  dL/dgamma = sum g xhat
-        dbeta = g.sum(axis=axes) if need_x or b_grad else None
-        dgamma = np.sum(g * xhat, axis=axes) if need_x or w_grad else None
-        scale = inv_std if gamma is None else gamma * inv_std
+        dbeta = g.sum(axes) if need_x or b_grad else None
+        dgamma = (g * xh).sum(axes) if need_x or w_grad else None
+        scale = istd if weight is None else weight.reshape(bshape) * istd
         dx = None
         if input.requires_grad:
             if training:
@@ -125,14 +143,14 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
                 # dxhat = g gamma the standard compact form
                 #   dx = inv_std/m (m dxhat - sum dxhat - xhat sum(dxhat xhat))
                 # uses sum dxhat = gamma dbeta and sum(dxhat xhat) = gamma dgamma:
-                dx = (scale / m) * (m * g - dbeta.reshape(bshape) - xhat * dgamma.reshape(bshape))
+                dx = scale / m * (g * m - dbeta.reshape(bshape) - xh * dgamma.reshape(bshape))
             else:
                 dx = g * scale  # running stats are constants: dy/dx = gamma inv_std
         grads = [dx]
         if weight is not None:
-            grads.append(dgamma.astype(weight.dtype, copy=False) if w_grad else None)
+            grads.append(dgamma if w_grad else None)
         if bias is not None:
-            grads.append(dbeta.astype(bias.dtype, copy=False) if b_grad else None)
+            grads.append(dbeta if b_grad else None)
         return tuple(grads)
 
     return record("batch_norm", out, (input, *params), backward)

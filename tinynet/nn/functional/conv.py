@@ -52,6 +52,7 @@ from typing import NamedTuple, Optional, Union
 import numpy as np
 
 from tinynet.tensor import Tensor, record
+from tinynet.ops._arrays import numpy_rule
 
 from ._args import pair
 from tinynet._names import type_name
@@ -122,6 +123,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
     saved_cols = cols if w.requires_grad else None  # only dW needs cols
     del cols
 
+    @numpy_rule
     def backward(dout):
         # dout: (N, F, Ho, Wo).  out = W_mat @ cols + b  =>
         #   [dW | db] = dout_mat @ [cols; 1]^T,  dcols = W_mat^T @ dout_mat

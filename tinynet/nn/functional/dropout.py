@@ -89,12 +89,12 @@ def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool,
         out = x * scale
 
         def backward(g):  # H = s Y  ->  dL/dY = s dL/dH
-            return (g * scale,)
+            return (g * float(scale),)
     else:
         out = x * mask
 
         def backward(g):  # H = M ⊙ Y  ->  dL/dY = dL/dH ⊙ M  (M = D/(1-p), or D if vanilla)
-            return (g * mask,)
+            return (g * Tensor._wrap(mask),)
     return record(name, out, (input,), backward)
 
 

@@ -38,8 +38,8 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     if bias is not None and bias.shape != (out_f,):
         raise ValueError(f"linear: bias must have shape ({out_f},), got {bias.shape}")
 
-    x, W = input.array, weight.array
-    out = x @ W.T
+    x = input.array
+    out = x @ weight.array.T
     if bias is not None:
         out += bias.array  # in place: out is a fresh array (promotion was ruled out above)
 
@@ -48,11 +48,11 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
         # (n given, not -1: numpy cannot infer it when in or out_features is 0)
         n = math.prod(x.shape[:-1])
         G = g.reshape(n, out_f)
-        gx = (g @ W).reshape(x.shape) if input.requires_grad else None     # dX = G W
-        gw = G.T @ x.reshape(n, in_f) if weight.requires_grad else None    # dW = G^T X
+        gx = (G @ weight).reshape(x.shape) if input.requires_grad else None     # dX = G W
+        gw = G.mT @ input.reshape(n, in_f) if weight.requires_grad else None    # dW = G^T X
         if bias is None:
             return gx, gw
-        gb = G.sum(axis=0) if bias.requires_grad else None                 # db = sum_n G
+        gb = G.sum(0) if bias.requires_grad else None                           # db = sum_n G
         return gx, gw, gb
 
     inputs = (input, weight) if bias is None else (input, weight, bias)

@@ -14,7 +14,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ...tensor import Tensor, record
+from ...ops.elementwise import _cast
+from ...tensor import Tensor, is_grad_enabled, record
 from ..._names import type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -157,6 +158,31 @@ def _unrows(d: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(d.reshape(shape[:1] + shape[2:] + shape[1:2]), -1, 1))
 
 
+def _rows_t(x: Tensor) -> Tensor:
+    """``_rows`` as Tensor ops (for gradient rules that are recorded)."""
+    if x.ndim == 2:
+        return x
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
+
+
+def _unrows_t(d: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``_unrows`` as Tensor ops: rows (M, C) back to ``shape``."""
+    if len(shape) <= 2:
+        return d.reshape(shape)
+    nd = len(shape)
+    return d.reshape(shape[:1] + shape[2:] + shape[1:2]).permute(0, nd - 1, *range(1, nd - 1))
+
+
+def _softmax_rows(input: Tensor, e: np.ndarray, sumexp: np.ndarray) -> Tensor:
+    """softmax of the rows of ``input``: on the tape when the backward is recorded (its
+    own gradient is then needed), else from the forward's saved ``e / sum e``."""
+    if is_grad_enabled():
+        return _rows_t(input).softmax(1)
+    return Tensor._wrap(e / sumexp.reshape(-1, 1))
+
+
 def _target_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """The shape of the class-index target (and of 'none' losses) for scores of ``shape``."""
     return shape[:1] + shape[2:] if len(shape) > 1 else ()
@@ -237,14 +263,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Any = None, *,
 
     def backward(g):  # dL/dx = (softmax(x) - q) * dL/dloss,  q = (1-s) onehot + s/C
         gs = g / m if reduction == "mean" and m else g   # dL/dloss_i: scalar, (M,) for 'none'
-        if reduction == "none":
-            gs = gs.reshape(-1)
-        gcol = gs[:, None] if reduction == "none" else gs
-        dx = e * (gcol / sumexp[:, None])      # softmax * dL/dloss in one pass (a new array:
-        if s:                                  # a retained graph may run backward again)
-            dx -= (s / c) * gcol
-        dx[rows, t] -= (1.0 - s) * gs
-        return (_unrows(dx, input.shape),)
+        gcol = gs.reshape(-1, 1) if reduction == "none" else gs
+        q = np.full((m, c), s / c, x.dtype)
+        q[rows, t] += 1.0 - s
+        dx = (_softmax_rows(input, e, sumexp) - Tensor._wrap(q)) * gcol
+        return (_unrows_t(dx, input.shape),)
     return record("cross_entropy", out, (input,), backward)
 
 
@@ -269,20 +292,25 @@ def _cross_entropy_rows(input: Tensor, x: np.ndarray, q: np.ndarray, w: Optional
     def backward(g):  # dloss_i/dx_ic = (sum_k w_k q_ik) softmax(x_i)_c - w_c q_ic
         gs = g / den if reduction == "mean" and den else g
         gcol = gs.reshape(-1, 1) if reduction == "none" else gs
-        dx = (qw.sum(axis=1, keepdims=True) * (e / sumexp) - qw) * gcol
-        if reduction == "mean" and not den:      # no weight left: nan like the loss (torch)
-            dx[:] = np.nan
-        if kept is not None:
-            dx[~kept] = 0.0                      # exactly 0, even if den is 0 (as torch)
-        dx = _unrows(dx, input.shape)
+        if reduction == "mean" and not den:      # no weight left: nan like the loss (torch),
+            dx = Tensor._wrap(np.where(kept[:, None] if kept is not None else True,
+                                       np.nan, 0.0).astype(x.dtype) + np.zeros_like(x))
+        else:                                    # and exactly 0 where ignored
+            sm = _softmax_rows(input, e, sumexp)
+            dx = (sm * Tensor._wrap(qw.sum(axis=1, keepdims=True)) - Tensor._wrap(qw)) * gcol
+            if kept is not None:
+                dx = dx * Tensor._wrap(kept[:, None].astype(x.dtype))
+        dx = _unrows_t(dx, input.shape)
         if p is None:
             return (dx,)
         dp = None
         if p.requires_grad:                      # dloss_i/dp_ic = -(1-s) w_c log p_ic
-            dp = logp * (-(1.0 - s) * gcol)
+            lp = _rows_t(input).log_softmax(1) if is_grad_enabled() else Tensor._wrap(logp)
+            dp = lp * (-(1.0 - s)) * gcol
             if w is not None:
-                dp *= w
-            dp = _unrows(dp, p.shape).astype(p.dtype, copy=False)
+                dp = dp * Tensor._wrap(w)
+            dp = _unrows_t(dp, p.shape)
+            dp = dp if dp.dtype == p.dtype else _cast(dp, p.dtype)
         return dx, dp
     return record("cross_entropy", out, (input,) if p is None else (input, p), backward)
 
@@ -316,17 +344,18 @@ def nll_loss(input: Tensor, target: Tensor, weight: Any = None, *,
     den = m if wt is None else wt.sum()
     out = _reduce(losses, reduction, den, _target_shape(input.shape))
 
-    def backward(g):  # d(-w_t x[i, t_i])/dx = -w_t onehot(t_i)
+    def backward(g):  # d(-w_t x[i, t_i])/dx = -w_t onehot(t_i): linear in g
         gs = g / den if reduction == "mean" and den else g
-        if reduction == "none":
-            gs = gs.reshape(-1)
-        dx = np.zeros_like(x)
-        dx[rows, t] = -(gs if wt is None else gs * wt)
+        gcol = gs.reshape(-1, 1) if reduction == "none" else gs
+        coef = np.zeros_like(x)                  # -w_t at each target's entry
+        coef[rows, t] = -1.0 if wt is None else -wt
         if reduction == "mean" and not den:      # no weight left: nan like the loss (torch)
-            dx[rows, t] = np.nan
+            coef[rows, t] = np.nan
         if kept is not None:
-            dx[~kept] = 0.0                      # exactly 0, even if sum w_t is 0 (as torch)
-        return (_unrows(dx, input.shape),)
+            coef[~kept] = 0.0                    # exactly 0, even if sum w_t is 0 (as torch)
+            if reduction == "mean" and not den:
+                return (Tensor._wrap(_unrows(coef, input.shape)),)
+        return (_unrows_t(Tensor._wrap(coef) * gcol, input.shape),)
     return record("nll_loss", out, (input,), backward)
 
 
@@ -357,7 +386,8 @@ def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
 
     def backward(g):  # d(a - b)^2/da = 2(a - b),  d/db = -2(a - b)
         k = 2.0 / max(diff.size, 1) if reduction == "mean" else 2.0
-        gx = diff * (g * k)
+        d = input - target if is_grad_enabled() else Tensor._wrap(diff)
+        gx = d * (g * k)
         return (gx if input.requires_grad else None,
                 -gx if target.requires_grad else None)
     return record("mse_loss", out, (input, target), backward)

@@ -14,6 +14,7 @@ from typing import Iterator, NamedTuple, Optional, Union
 import numpy as np
 
 from tinynet.tensor import Tensor, record
+from tinynet.ops._arrays import numpy_rule
 
 from ._args import pair
 from tinynet._names import type_name
@@ -70,6 +71,7 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     if g.ph or g.pw or np.isnan(out).any():  # rare: NaN, or -inf beside padding
         _torch_winners(xpad, x.shape, g, out, idx)
 
+    @numpy_rule
     def backward(dout):  # d max / d x = 1 at the winning position of the window, 0 elsewhere
         # one scatter per offset: window element k gets dout where offset k won
         # (``*_like``: dx gets the input's memory layout)
@@ -120,6 +122,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     pad_shape, dtype = xpad.shape, xpad.dtype
     del xpad
 
+    @numpy_rule
     def backward(dout):  # d mean / d x = 1/(kh*kw) for every pixel of the window
         dxpad = np.zeros(pad_shape, dtype=dtype)
         dshare = dout / area

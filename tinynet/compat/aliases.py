@@ -13,9 +13,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ..creation import ones, zeros
-from ..tensor import Tensor, tensor_method
-from .elementwise import _cast, _cast_copy
-from .shape import expand, reshape
+from ..tensor import Tensor
+from ..ops import tensor_method
+from ..ops.elementwise import _cast, _cast_copy
+from ..ops.shape import expand, reshape
 from .._names import type_name
 
 
