@@ -425,32 +425,30 @@ def test_embedded_file_matches_its_script():
     assert ds_mod.EMBEDDED_FILE.stat().st_size < 1_000_000
 
 
-def test_load_dataset_falls_back_to_embedded(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "empty"))  # the default location
-    root = tmp_path / "empty" / "mnist"
-    ds = load_dataset("mnist", train=False, download=False)
+def test_load_dataset_falls_back_to_embedded(tmp_path, capsys):
+    root = tmp_path / "empty"
+    ds = load_dataset("mnist", train=False, root=root, download=False)
     assert ds.source == "embedded" and len(ds) == 1000
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(root) in err and "embedded" in err
     assert "downloading is off" in err and "download=False" not in err
     start = time.monotonic()  # with download=True: the (closed) mirrors are tried first
-    ds = load_dataset("mnist", train=True, download=True)
+    ds = load_dataset("mnist", train=True, root=root, download=True)
     assert time.monotonic() - start < 2.0 and len(ds) == 4000
     assert "no network" in capsys.readouterr().err
-    load_dataset("mnist", train=True, download=False, verbose=False)
+    load_dataset("mnist", train=True, root=root, download=False, verbose=False)
     assert capsys.readouterr().err == ""
 
 
-def test_a_root_you_name_is_never_replaced_by_the_embedded_digits(tmp_path, capsys):
+def test_dataset_not_found_says_where_and_what_to_a_program(tmp_path):
     root = tmp_path / "typo"
     for download in (False, True):  # True: the (closed) mirrors are tried first
         with pytest.raises(DatasetNotFoundError) as info:
-            load_dataset("mnist", train=True, root=root, download=download)
+            MNIST(root=root, train=True, download=download)
         e = info.value
         assert str(root) in str(e) and e.folder == root and e.split == "training"
         assert e.files == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
         assert (e.reason is None) == (not download)
-    assert "embedded" not in capsys.readouterr().err
 
 
 def test_load_dataset_prefers_files_and_has_no_fashion_fallback(tmp_path):
@@ -578,8 +576,8 @@ def test_tensor_dataset_checks():
         DataLoader(42)
 
 
-def test_fallback_notice_is_printed_once_for_both_splits(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "nothing-here"))
-    load_dataset("mnist", train=True, download=False)
-    load_dataset("mnist", train=False, download=False)
+def test_fallback_notice_is_printed_once_for_both_splits(tmp_path, capsys):
+    root = tmp_path / "nothing-here"
+    load_dataset("mnist", train=True, root=root, download=False)
+    load_dataset("mnist", train=False, root=root, download=False)
     assert capsys.readouterr().err.count("embedded") == 1

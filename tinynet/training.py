@@ -128,8 +128,9 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
               embedded: Optional[bool] = None, val_size: Optional[int] = None) -> Data:
     """Load ``dataset``'s two splits (see :func:`tinynet.data.load_dataset`).
 
-    MNIST falls back to tinynet's embedded digits when no files are on disk and no
-    download is possible (one line on stderr says so).  ``embedded=True`` forces the
+    MNIST falls back to tinynet's embedded digits when no files are in the default
+    folder and no download is possible (one line on stderr says so); a ``root`` the user
+    named (``--data-dir``) must hold the files or receive them.  ``embedded=True`` forces the
     embedded digits and ``embedded=False`` forbids them (a resumed run needs the data
     its checkpoint was trained on).  ``train_size`` takes a class-balanced random
     subset of the training split, drawn from tinynet's generator (seed it first);
@@ -146,11 +147,10 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                 raise TrainingError(f"only mnist has embedded digits, not {dataset}")
             train, test = load_embedded_mnist(True), load_embedded_mnist(False)
         else:
-            if embedded is None:
-                train = load_dataset(dataset, True, root=root, download=download,
-                                     verbose=verbose)
-            else:
-                cls = MNIST if dataset == "mnist" else FashionMNIST
+            cls = MNIST if dataset == "mnist" else FashionMNIST
+            if embedded is None and root is None:  # the default folder: embedded fallback
+                train = load_dataset(dataset, True, download=download, verbose=verbose)
+            else:  # a folder the user named (a typo?) must hold the files: no stand-in
                 train = cls(root=root, train=True, download=download)
             if train.source == "embedded":
                 test = load_embedded_mnist(False)
@@ -203,7 +203,11 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
     if dataset not in DATASETS:
         raise TrainingError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     try:
-        test = load_dataset(dataset, False, root=root, download=download, verbose=verbose)
+        if root is None:  # the default folder: MNIST falls back to the embedded digits
+            test = load_dataset(dataset, False, download=download, verbose=verbose)
+        else:  # a folder the user named must hold the files
+            cls = MNIST if dataset == "mnist" else FashionMNIST
+            test = cls(root=root, train=False, download=download)
     except DatasetNotFoundError as e:
         raise TrainingError(_not_found(dataset, e, root is not None)) from None
     except (DatasetError, FileNotFoundError) as e:

@@ -18,8 +18,7 @@ MD5 checksums are checked on downloads only (Debian's copies, for instance,
 are recompressed, so their ``.gz`` bytes differ from the published ones).
 
 Without files or network, :func:`load_dataset` falls back for MNIST to 5,000
-real MNIST digits shipped inside tinynet (:func:`load_embedded_mnist`), unless
-``root`` was given: a folder you name must hold the files (or receive the download).
+real MNIST digits shipped inside tinynet (:func:`load_embedded_mnist`).
 """
 from __future__ import annotations
 
@@ -249,13 +248,11 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
                  download: bool = True, verbose: bool = True) -> ImageDataset:
     """``MNIST`` or ``FashionMNIST`` by name ('mnist' or 'fashion-mnist'), as the CLI uses it.
 
-    If ``name`` is 'mnist', ``root`` is not given and the files are neither in the
-    default folder nor downloadable, returns the embedded digits
-    (:func:`load_embedded_mnist`) and, if ``verbose``, says so in one line on stderr.
-    A ``root`` you name is never replaced by the embedded digits: a folder without the
-    files (a typo?) raises :class:`DatasetNotFoundError`, as does Fashion-MNIST, which
-    has no embedded fallback.  Corrupt files and checksum mismatches are raised, never
-    papered over.
+    If ``name`` is 'mnist' and its files are neither on disk nor downloadable,
+    returns the embedded digits (:func:`load_embedded_mnist`) and, if ``verbose``,
+    says so in one line on stderr.  Fashion-MNIST has no such fallback.  Corrupt
+    files and checksum mismatches are raised, never papered over.  (The command line
+    falls back only for the default folder: a ``--data-dir`` you name must hold the files.)
     """
     classes = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
     if name not in classes:
@@ -263,9 +260,9 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
     try:
         return classes[name](root=root, train=train, download=download)
     except DatasetNotFoundError:
-        if name != "mnist" or root is not None:
+        if name != "mnist":
             raise
-    folder = default_root(name)
+    folder = default_root(name) if root is None else Path(root).expanduser()
     why = "and no network" if download else "and downloading is off"
     if verbose and (folder, why) not in _announced:  # once: train and test both land here
         _announced.add((folder, why))
