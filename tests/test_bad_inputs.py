@@ -207,9 +207,11 @@ def test_graph_never_overwrites_a_file_it_did_not_write(tmp_path, capsys, no_svg
     assert (tmp_path / "notes.dot").read_text() == "digraph mine { a -> b }\n"
     assert (tmp_path / "pic.svg").read_text() == "<svg>my drawing</svg>\n"
     assert not (tmp_path / "pic.dot").exists()
-    # its own file it replaces (regression guard)
+    # its own file it replaces when asked (the rule of every command's outputs)
     assert main(["graph", "--out", "g.dot", "--batch-size", "1"]) == 0
-    assert main(["graph", "--out", "g.dot", "--batch-size", "1"]) == 0
+    assert main(["graph", "--out", "g.dot", "--batch-size", "1"]) == 2
+    assert "--overwrite" in one_error_line(capsys)
+    assert main(["graph", "--out", "g.dot", "--batch-size", "1", "--overwrite"]) == 0
 
 
 # --------------------------------------------------------------------------

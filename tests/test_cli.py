@@ -322,8 +322,13 @@ def test_compare_dropout_writes_table_csv_json_and_plot(tmp_path, capsys):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     # the two runs start from the same weights: same data, same seed, only dropout differs
     assert doc["no_dropout"]["config"]["seed"] == doc["dropout"]["config"]["seed"]
-    # and a second run over the same folder may replace what the first one wrote
-    assert compare(out, "--seed", "1", "--epochs", "1") == 0
+    # a second run over the same folder replaces what the first one wrote only when asked
+    before = snapshot(out)
+    assert compare(out, "--seed", "1", "--epochs", "1") == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert snapshot(out) == before
+    assert compare(out, "--seed", "1", "--epochs", "1", "--overwrite") == 0
+    assert snapshot(out) != before
 
 
 def test_compare_dropout_without_matplotlib_still_writes_csv_and_json(tmp_path, monkeypatch,
@@ -349,7 +354,7 @@ def test_compare_dropout_without_matplotlib_removes_the_earlier_runs_plot(tmp_pa
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    assert compare(out) == 0
+    assert compare(out, "--overwrite") == 0
     check_comparison_files(out)
     assert not earlier.exists()  # no plot of another run beside this run's numbers
 

@@ -180,3 +180,25 @@ def test_tape_of_an_intermediate_shows_the_loss_gradients_through_it():
     view = hidden.tape()
     assert all(cell != "-" for cell in (r[5] for r in view.rows()))
     np.testing.assert_allclose(view.shown_grad(hidden._node), np.linalg.norm([2.0, 2.0]))
+
+
+def test_values_and_signed_gradients_of_the_backward_the_view_shows():
+    import xml.etree.ElementTree as ET
+    x = tn.tensor([1.0, -2.0], requires_grad=True)
+    h = x * -3.0
+    y = h.sum()
+    other = (h * h).sum()
+    view = y.tape(names={"x": x, "h": h})
+    assert view.grad(view[0]) is None  # no backward yet
+    y.backward(retain_graph=True)
+    assert np.array_equal(view.value(view[0]), [-3.0, 6.0])
+    assert np.array_equal(view.grad(view[0]), [1.0, 1.0])
+    assert np.array_equal(view.leaf_grad(x), [-3.0, -3.0])  # signed, not a norm
+    assert view.entry_name(view[0]) == "h" and view.entry_name(view[1]) is None
+    cells = [[td.text for td in tr] for tr in ET.fromstring(view._repr_html_()).iter("tr")]
+    assert cells[1][1:2] + cells[1][-2:] == ["mul (h)", "[-3, 6]", "[1, 1]"]
+    assert ["x", "(2,)", "float32", "yes", "[1, -2]", "[-3, -3]"] in cells
+    other.backward()  # h's entry now holds other's gradient, not y's
+    assert view.grad(view[0]) is None and view.grad(view[1]) is not None
+    cells = [[td.text for td in tr] for tr in ET.fromstring(view._repr_html_()).iter("tr")]
+    assert cells[1][-1] == "-" and cells[1][5] == "-"

@@ -76,7 +76,9 @@ def test_to_dot_of_a_leaf_draws_the_leaf():
     x = tn.randn(3, requires_grad=True)
     x.backward(np.ones(3))
     dot = viz.to_dot(x, {"w": x})
-    assert 'leaf0 [label="w\\n(3,)\\n|grad| 1.732"' in dot
+    assert 'leaf0 [label="w\\n(3,) float32\\lvalue [' in dot and '\\lgrad [1, 1, 1]\\l"' in dot
+    dot = viz.to_dot(x, {"w": x}, show_data=False)
+    assert 'leaf0 [label="w\\n(3,) float32\\l|grad| 1.732\\l"' in dot
     assert "empty tape" in str(x.tape())  # the table still says it has no entries
 
 
@@ -105,7 +107,7 @@ def test_graph_command_shows_what_dot_said_and_keeps_the_svg(tmp_path, monkeypat
     svg = tmp_path / "g.svg"
     svg.write_text("<svg><!-- reference CNN training step --></svg>")  # one of ours
     monkeypatch.setattr(viz.shutil, "which", lambda name: str(fake))
-    assert main(["graph", "--out", "g.dot"]) == 2
+    assert main(["graph", "--out", "g.dot", "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Error: syntax trouble" in err
     assert svg.read_text() == "<svg><!-- reference CNN training step --></svg>"

@@ -1,4 +1,7 @@
 """tinynet: a small, readable tensor autodiff framework on numpy."""
+from ._interrupt import quiet_ctrl_c_while_starting as _quiet_ctrl_c
+
+_quiet_ctrl_c()  # the `tinynet` command only: Ctrl-C during these imports is one line
 from ._malloc import tune_malloc as _tune_malloc
 
 _tune_malloc()  # see tinynet/_malloc.py: big training buffers are reused, not re-faulted
@@ -34,6 +37,7 @@ from .gradcheck import gradcheck
 from .serialization import save, load, CheckpointError
 from . import tape_view as _tape_view
 from . import nn, optim, data, autograd
+from . import viz  # tinynet.viz.draw(loss): the tape as a picture
 
 float32 = "float32"
 float64 = "float64"

@@ -36,7 +36,9 @@ import numpy as np
 
 from .tensor import Tensor
 from ._atomic import atomic_open
+from ._files import NotRegularFileError, open_regular
 from ._names import type_name
+from ._npz import DEFAULT_MAX_BYTES, BoundedNpz, NpzError, PickledArrayError
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -179,16 +181,17 @@ def _decode(node: Any, npz: Any, path: Path) -> Any:
             return items if tag == "list" else tuple(items)
         elif tag in ("array", "scalar") and isinstance(val, str):
             if val not in npz.files or val == _INDEX:
+                if val in npz.others:
+                    raise CheckpointError(f"load: '{path}' is corrupt: its array '{val}' is "
+                                          f"a member that is not an .npy array")
                 raise CheckpointError(f"load: '{path}' is corrupt: its index names an array "
                                       f"'{val}' that the archive does not hold")
             try:
-                arr = npz[val]
-            except ValueError as e:
-                if "allow_pickle" in str(e):
-                    raise CheckpointError(f"load: '{path}' holds a pickled object array "
-                                          f"('{val}'); refused, since loading never unpickles "
-                                          f"(code could run)") from None
-                raise
+                arr = npz.read(val)
+            except PickledArrayError:
+                raise CheckpointError(f"load: '{path}' holds a pickled object array "
+                                      f"('{val}'); refused, since loading never unpickles "
+                                      f"(code could run)") from None
             if tag == "array":
                 return arr
             if arr.ndim == 0:
@@ -197,8 +200,12 @@ def _decode(node: Any, npz: Any, path: Path) -> Any:
                           f"{json.dumps(node)[:80]}")
 
 
-def _sniff(path: Any, head: bytes) -> None:
-    """Name what a file is when it is not a zip archive at all (``head``: its first bytes)."""
+def _sniff(f: Any, path: Any) -> None:
+    """Name what a file is when it is not a zip archive at all (reads its first bytes,
+    then goes back to where it was)."""
+    start = f.tell()
+    head = f.read(8)
+    f.seek(start)
     if head.startswith(b"PK\x03\x04"):
         return
     if not head:
@@ -231,7 +238,7 @@ def _cpu_location(map_location: Any) -> bool:
 
 
 def load(path: Union[str, os.PathLike, BinaryIO], map_location: Any = None, *,
-         weights_only: Any = None) -> Any:
+         weights_only: Any = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Read a checkpoint written by :func:`save`, from a path or an open binary file object.
 
     ``map_location`` (``None`` or ``"cpu"``) and ``weights_only`` are accepted so that
@@ -239,11 +246,15 @@ def load(path: Union[str, os.PathLike, BinaryIO], map_location: Any = None, *,
     code, so it is always loaded "weights only".
 
     Arrays and Tensors come back as numpy arrays (same dtype and shape), numpy
-    scalars as numpy scalars, tuples as tuples; everything else as saved.  Uses
-    ``np.load(..., allow_pickle=False)``: nothing in the file can run code.
+    scalars as numpy scalars, tuples as tuples; everything else as saved.  Nothing in
+    the file can run code (object arrays are refused, never unpickled), and nothing in
+    it can make ``load`` use much more memory than the data it really holds: each
+    array's declared size is checked against the zip directory before it is read, and
+    a file whose arrays add up to more than ``max_bytes`` (2 GiB) needs a larger bound.
 
     Raises FileNotFoundError if ``path`` does not exist, and :class:`CheckpointError`
-    (a ValueError) naming the file if it is truncated, corrupt or not a checkpoint.
+    (a ValueError) naming the file if it is truncated, corrupt, too large, not a
+    checkpoint, or not a regular file (a FIFO, say, which would block a plain open).
     """
     from_file = _file_object(path, "read", "load")
     if not from_file:
@@ -253,46 +264,59 @@ def load(path: Union[str, os.PathLike, BinaryIO], map_location: Any = None, *,
                          f"on the CPU only (map_location=None or 'cpu')")
     if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
         raise TypeError(f"load: weights_only must be True or False, got {weights_only!r}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) \
+            or max_bytes < 0:
+        raise TypeError(f"load: max_bytes must be an int >= 0, got {max_bytes!r}")
     if from_file:
-        source = path if _seekable(path) else io.BytesIO(path.read())  # np.load seeks
+        source = path if _seekable(path) else io.BytesIO(path.read())  # zip reading seeks
         path = getattr(path, "name", None) or f"<{type(path).__name__}>"  # for messages
-        start = source.tell()
-        head = source.read(8)
-        source.seek(start)
+        opened = contextlib.nullcontext(source)  # the caller's file: the caller closes it
     else:
-        if not path.exists():
-            raise FileNotFoundError(errno.ENOENT, "load: no such checkpoint file", str(path))
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "load: path is a directory, not a checkpoint "
-                                    "file", str(path))
-        source = path
-        with open(path, "rb") as f:
-            head = f.read(8)
-    _sniff(path, head)
+        try:
+            opened = open_regular(path)
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, "load: no such checkpoint file",
+                                    str(path)) from None
+        except IsADirectoryError:
+            raise IsADirectoryError(errno.EISDIR, "load: path is a directory, not a "
+                                    "checkpoint file", str(path)) from None
+        except NotRegularFileError as e:
+            raise CheckpointError(f"load: {e}") from None
+    with opened as f:
+        _sniff(f, path)
+        try:
+            with BoundedNpz(f, max_bytes=int(max_bytes)) as npz:
+                return _read_index_and_decode(npz, path)
+        except CheckpointError:
+            raise
+        except NpzError as e:
+            raise CheckpointError(f"load: '{path}' is corrupt or oversized: {e}") from None
+        except MemoryError:
+            raise CheckpointError(f"load: '{path}' holds arrays too large for this "
+                                  f"machine's memory") from None
+        except Exception as e:  # zipfile/npy/JSON errors from a damaged file
+            raise CheckpointError(f"load: '{path}' is truncated or corrupt "
+                                  f"({type_name(e)}: {e})") from e
+
+
+def _read_index_and_decode(npz: BoundedNpz, path: Any) -> Any:
+    if _INDEX not in npz.files:
+        raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: the archive "
+                              f"has no {_INDEX} (an .npz or zip written by something "
+                              f"else?)")
+    raw = npz.read(_INDEX)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(f"load: '{path}' is corrupt: {_INDEX} is not a byte array")
     try:
-        with np.load(source, allow_pickle=False) as npz:
-            if not hasattr(npz, "files") or _INDEX not in npz.files:
-                raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: the archive "
-                                      f"has no {_INDEX} (an .npz or zip written by something "
-                                      f"else?)")
-            raw = npz[_INDEX]
-            if raw.dtype != np.uint8 or raw.ndim != 1:
-                raise CheckpointError(f"load: '{path}' is corrupt: {_INDEX} is not a byte array")
-            try:
-                index = json.loads(raw.tobytes().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise CheckpointError(f"load: '{path}' is corrupt: unreadable index "
-                                      f"({e})") from None
-            if not isinstance(index, dict) or index.get("format") != FORMAT or "root" not in index:
-                raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: its index "
-                                      f"has no '{FORMAT}' format marker")
-            if index.get("version") != VERSION:
-                raise CheckpointError(f"load: '{path}' has checkpoint format version "
-                                      f"{index.get('version')!r}; this tinynet reads version "
-                                      f"{VERSION}")
-            return _decode(index["root"], npz, path)
-    except CheckpointError:
-        raise
-    except Exception as e:  # zipfile/npy/JSON errors from a damaged file
-        raise CheckpointError(f"load: '{path}' is truncated or corrupt "
-                              f"({type_name(e)}: {e})") from e
+        index = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"load: '{path}' is corrupt: unreadable index "
+                              f"({e})") from None
+    if not isinstance(index, dict) or index.get("format") != FORMAT or "root" not in index:
+        raise CheckpointError(f"load: '{path}' is not a tinynet checkpoint: its index "
+                              f"has no '{FORMAT}' format marker")
+    if index.get("version") != VERSION:
+        raise CheckpointError(f"load: '{path}' has checkpoint format version "
+                              f"{index.get('version')!r}; this tinynet reads version "
+                              f"{VERSION}")
+    return _decode(index["root"], npz, path)

@@ -16,6 +16,13 @@ shows as its value).  After a backward, ``|grad|`` is the L2 norm of ``dL/dout``
 flowed through the entry (``Node.grad``); before it, ``-``.  Only the gradients of the
 last backward that went through this tape's output are shown: an entry shared with
 another loss, whose ``Node.grad`` now holds that loss's gradient, shows ``-``.
+
+In a notebook the view shows as an HTML table (:mod:`tinynet.tape_html`) with the same
+columns plus each entry's values and signed gradient (:mod:`tinynet.preview`), and a
+table of the leaves.  Values are read through ``Node.output()``, a weak reference: the
+view adds no buffer to what the tape already holds.
+
+This module gives every Tensor its ``.tape()`` method (at the bottom).
 """
 from __future__ import annotations
 
@@ -25,6 +32,8 @@ import numpy as np
 
 from .tensor import Node, Tensor, _collect
 from ._names import type_name
+from .preview import printable
+from .tape_html import tape_html
 
 __all__ = ["TapeView", "resolve_names", "fmt_shape"]
 
@@ -78,6 +87,12 @@ class TapeView:
         self.entries: list[Node] = _collect([output._node]) if output._node is not None else []
         self._row = {id(n): i for i, n in enumerate(self.entries)}
         given = resolve_names(names)
+        # an entry whose output you named (names={"n": n}) shows that name in the graph
+        self._entry_names: dict[int, str] = {}
+        for node in self.entries:
+            out = node.output()
+            if out is not None and id(out) in given:
+                self._entry_names[id(node)] = given[id(out)]
         # leaves are named in order of first use, so the names are stable for a given program
         self._leaf_names: dict[int, str] = {}
         self.leaves: list[Tensor] = []
@@ -129,6 +144,15 @@ class TapeView:
             return f"#{self._row[id(t._node)]}"
         return self._leaf_names.get(id(t), "?")
 
+    def is_number(self, t: Tensor) -> bool:
+        """Whether leaf ``t`` is a number an op used (``2`` in ``x ** 2``), shown by value."""
+        return t._node is None and t.array.ndim == 0 and not t.requires_grad \
+            and self.label(t) == _scalar(t.array)
+
+    def entry_name(self, node: Node) -> Optional[str]:
+        """The name you gave ``node``'s output in ``names``, if any."""
+        return self._entry_names.get(id(node))
+
     @staticmethod
     def grad_norm(node: Node) -> Optional[float]:
         """L2 norm of the dL/dout that flowed through ``node`` in the last backward."""
@@ -147,6 +171,24 @@ class TapeView:
             return None
         return self.grad_norm(node)
 
+    # -- values and gradients ---------------------------------------------
+    @staticmethod
+    def value(node: Node) -> Optional[np.ndarray]:
+        """The entry's output values (no copy), or None once the output was freed."""
+        out = node.output()
+        return None if out is None else np.asarray(out)
+
+    def grad(self, node: Node) -> Optional[np.ndarray]:
+        """dL/dout of the backward this view shows (signed, no copy), else None."""
+        if not self._pass or node.grad_pass != self._pass or node.grad is None:
+            return None
+        return np.asarray(node.grad)
+
+    @staticmethod
+    def leaf_grad(t: Tensor) -> Optional[np.ndarray]:
+        """A leaf's own ``.grad`` (what backward accumulated into it), or None."""
+        return None if t.grad is None else np.asarray(t.grad)
+
     # -- the table --------------------------------------------------------
     def rows(self) -> list[tuple[str, str, str, str, str, str]]:
         """The table's cells, one tuple per entry: (#, op, inputs, output, dtype, |grad|)."""
@@ -159,12 +201,8 @@ class TapeView:
         return out
 
     def _input_cell(self, t: Tensor) -> str:
-        lab = self.label(t)
-        if not lab.isprintable():  # a newline or tab in a name would break the row
-            lab = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
-                          for c in lab)
-        if t._node is None and t.array.ndim == 0 and not t.requires_grad and \
-                lab == _scalar(t.array):
+        lab = printable(self.label(t))  # a newline or tab in a name would break the row
+        if self.is_number(t):
             return lab  # a number: its value says it all
         return f"{lab} {fmt_shape(t.shape)}"
 
@@ -182,21 +220,22 @@ class TapeView:
                      for k, (c, w) in enumerate(zip(cells, widths))]
             return "  ".join(parts).rstrip()
 
-        lines = [line(header)] + [line(r) for r in body]
-        done = bool(self._pass)
-        n, k = len(body), len(self.leaves)
-        lines.append(f"{n} entr{'y' if n == 1 else 'ies'}, {k} lea{'f' if k == 1 else 'ves'}"
-                     + ("; |grad| = norm of dL/dout from the last backward" if done
-                        else "; no backward yet"))
+        lines = [line(header)] + [line(r) for r in body] + [self.footer()]
         return "\n".join(lines)
+
+    def footer(self) -> str:
+        """The table's last line: ``12 entries, 9 leaves; |grad| = ...``."""
+        n, k = len(self.entries), len(self.leaves)
+        return (f"{n} entr{'y' if n == 1 else 'ies'}, {k} lea{'f' if k == 1 else 'ves'}"
+                + ("; |grad| = norm of dL/dout from the last backward" if self._pass
+                   else "; no backward yet"))
 
     def __repr__(self) -> str:
         return str(self)
 
-    def to_dot(self) -> str:
-        """Graphviz DOT text of this tape (see :func:`tinynet.viz.to_dot`)."""
-        from .viz import tape_to_dot
-        return tape_to_dot(self)
+    def _repr_html_(self) -> str:
+        """The table as HTML, for notebooks (IPython calls this; nothing imports IPython)."""
+        return tape_html(self)
 
 
 def _scalar(a: np.ndarray) -> str:
@@ -208,9 +247,9 @@ def tape(self: Tensor, names: Names = None) -> TapeView:
     """The recorded entries of this output, oldest first, printable as a table.
 
     ``names`` labels leaves: a Module (its parameter names), or a dict such as
-    ``dict(model.named_parameters(), input=x)``.
+    ``dict(model.named_parameters(), input=x)``.  See :mod:`tinynet.tape_view`.
     """
     return TapeView(self, names)
 
 
-Tensor.tape = tape  # type: ignore[attr-defined]
+Tensor.tape = tape  # type: ignore[attr-defined]  # tensor.py holds no display code

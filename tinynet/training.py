@@ -36,24 +36,26 @@ import numpy as np
 
 from . import nn, optim
 from ._atomic import atomic_open
+from ._blas import blas_info
+from ._files import open_regular, os_error_text, special_kind
 from .data import (DataLoader, DatasetError, DatasetNotFoundError, TensorDataset,
                    load_dataset, load_embedded_mnist)
 from .data.datasets import FashionMNIST, MNIST
 from .guards import NonFiniteLossError, check_finite
 from .models import build_cnn, cnn_config
 from .random import generator, get_rng_state, set_rng_state
+from .run_config import DATASETS, OPTIMIZERS, ConfigError, check_run_config
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, no_grad
 
 __all__ = [
     "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
     "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
+    "run_identity",
     "METRIC_COLUMNS", "VAL_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
-    "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
+    "model_from_checkpoint", "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]
 
-DATASETS = ("mnist", "fashion-mnist")
-OPTIMIZERS = ("sgd", "adam")
 CHECKPOINT_KIND = "tinynet-train"
 METRICS_FORMAT = "tinynet-metrics"
 METRIC_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
@@ -163,7 +165,7 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                                         f"all four files in one folder")
     except DatasetNotFoundError as e:
         raise TrainingError(_not_found(dataset, e, root is not None)) from None
-    except (DatasetError, FileNotFoundError) as e:
+    except (DatasetError, OSError) as e:  # OSError: a folder name too long, no permission
         raise TrainingError(_one_line(e)) from None
     for split, ds in (("training", train), ("test", test)):
         if len(ds) == 0:
@@ -210,7 +212,7 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
             test = cls(root=root, train=False, download=download)
     except DatasetNotFoundError as e:
         raise TrainingError(_not_found(dataset, e, root is not None)) from None
-    except (DatasetError, FileNotFoundError) as e:
+    except (DatasetError, OSError) as e:
         raise TrainingError(_one_line(e)) from None
     if len(test) == 0:
         raise TrainingError(f"the {dataset} test split holds no images ({test.source})")
@@ -246,8 +248,8 @@ def _source(ds: Any) -> str:
 
 def _one_line(e: BaseException) -> str:
     """An exception's message as one line, without a leading ``tinynet: ``."""
-    if isinstance(e, OSError) and e.filename is not None and e.strerror:
-        text = f"{e.strerror}: {e.filename}"
+    if isinstance(e, OSError) and e.strerror:
+        text = os_error_text(e)
     else:
         text = str(e)
     text = " ".join(text.split())
@@ -329,7 +331,19 @@ class Run:
             "optimizer": self.optimizer.state_dict(),
             "rng_state": get_rng_state(),
             "history": {k: list(v) for k, v in self.history.items()},
+            "blas": blas_info(),  # same seed, same run: on the same BLAS and thread count
         }
+
+
+def run_identity(config: Mapping[str, Any]) -> str:
+    """Which run a checkpoint belongs to: its ``run_id`` (set when ``tinynet train`` starts a
+    run), or for a checkpoint from before run ids, a hash of its settings (the total
+    number of epochs aside, which a resume may raise)."""
+    if config.get("run_id"):
+        return str(config["run_id"])
+    settings = {k: v for k, v in config.items() if k != "epochs"}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
 
 
 def new_run(config: Mapping[str, Any]) -> Run:
@@ -527,14 +541,14 @@ def save_checkpoint(path: Path, ckpt: Mapping[str, Any]) -> None:
 
 def load_checkpoint(path: str) -> dict[str, Any]:
     """Read and check a ``tinynet train`` checkpoint.  Raises TrainingError (one line)."""
-    p = Path(path)
-    if not p.exists():
-        raise TrainingError(f"checkpoint not found: {path}")
-    if p.is_dir():
-        raise TrainingError(f"checkpoint {path} is a directory; give the model.npz file in it")
     try:
-        ckpt = load(p)
-    except (CheckpointError, OSError) as e:
+        ckpt = load(Path(path))
+    except FileNotFoundError:
+        raise TrainingError(f"checkpoint not found: {path}") from None
+    except IsADirectoryError:
+        raise TrainingError(f"checkpoint {path} is a directory; give the model.npz file "
+                            f"in it") from None
+    except (CheckpointError, OSError) as e:  # a FIFO, a name too long, no permission, ...
         raise TrainingError(_one_line(e)) from None
     if not isinstance(ckpt, dict) or ckpt.get("kind") != CHECKPOINT_KIND:
         raise TrainingError(f"{path} is a tinynet file but not a `tinynet train` checkpoint")
@@ -547,45 +561,63 @@ def load_checkpoint(path: str) -> dict[str, Any]:
             "seed", "batch_size")
     if not isinstance(cfg, dict) or any(k not in cfg for k in need):
         raise TrainingError(f"checkpoint {path} has an incomplete config")
-    opt = cfg["optimizer"]
-    if not isinstance(opt, dict) or opt.get("name") not in OPTIMIZERS \
-            or not isinstance(opt.get("lr"), (int, float)):
-        raise TrainingError(f"checkpoint {path} has an unusable optimizer entry {opt!r:.80}")
-    if cfg["dataset"] not in DATASETS:
-        raise TrainingError(f"checkpoint {path} names an unknown dataset {cfg['dataset']!r}")
-    # settings used before resume_run can check them (seed, data loader, shifts, lr schedule)
-    for key, low in (("seed", 0), ("batch_size", 1), ("augment", 0), ("epochs", 1),
-                     ("train_size", 1)):
-        v = cfg.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < low):
-            raise TrainingError(f"checkpoint {path} has a bad {key} {v!r:.40} in its config "
-                                f"(expected an integer >= {low})")
-    decay = opt.get("lr_decay", 1.0)
-    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not decay > 0:
-        raise TrainingError(f"checkpoint {path} has a bad lr_decay {decay!r:.40} in its "
-                            f"optimizer entry (expected a number > 0)")
     try:
-        cfg["model"] = cnn_config(cfg["model"])
-    except (ValueError, TypeError) as e:
-        raise TrainingError(f"checkpoint {path}: {_one_line(e)}") from None
-    if isinstance(ckpt["epoch"], bool) or not isinstance(ckpt["epoch"], int) \
-            or ckpt["epoch"] < 0:
-        raise TrainingError(f"checkpoint {path} has a bad epoch count {ckpt['epoch']!r}")
+        ckpt["config"] = check_run_config(cfg)
+    except ConfigError as e:
+        raise TrainingError(f"checkpoint {path} {e}") from None
+    epoch = ckpt["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise TrainingError(f"checkpoint {path} has a bad epoch count {epoch!r:.40}")
+    history = ckpt["history"]
+    for k in METRIC_COLUMNS:
+        rows = history.get(k) if isinstance(history, dict) else None
+        if rows is None:
+            raise TrainingError(f"checkpoint {path} does not fit together: it lacks the "
+                                f"entry '{k}' in its history")
+        if not isinstance(rows, list) or len(rows) != epoch or not all(
+                _finite_number(v) for v in rows):
+            raise TrainingError(f"checkpoint {path} has a bad history column {k} (expected "
+                                f"{epoch} finite numbers, one per completed epoch)")
     return ckpt
+
+
+def model_from_checkpoint(path: str) -> tuple[nn.Sequential, dict[str, Any]]:
+    """The network a checkpoint describes, with its trained weights, and the checkpoint.
+
+    Built from the checkpoint's own configuration (no flags needed).  Raises
+    TrainingError (one line) if the file is not a checkpoint or the weights do not fit.
+    """
+    ckpt = load_checkpoint(path)
+    model = build_cnn(ckpt["config"]["model"])
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise TrainingError(f"{path}: the weights do not fit the model it "
+                            f"describes ({' '.join(str(e).split())[:200]})") from None
+    return model, ckpt
+
+
+def _finite_number(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 # What each file tinynet writes looks like, so a file in the way can be recognised.
 def is_tinynet_csv(path: Path, header: Sequence[str]) -> bool:
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.readline().rstrip("\r\n") == ",".join(header)
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8") as f:
+            return f.readline(4096).rstrip("\r\n") == ",".join(header)
     except (OSError, UnicodeDecodeError):
         return False
 
 
 def is_tinynet_json(path: Path, fmt: str) -> bool:
     try:
-        with open(path, encoding="utf-8") as f:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8") as f:
             doc = json.load(f)
     except (OSError, UnicodeDecodeError, ValueError):
         return False
@@ -610,7 +642,14 @@ def check_output_dir(out: str, files: Mapping[str, Callable[[Path], bool]],
     """
     if not str(out).strip():  # Path("") is the current folder: an unset shell variable?
         raise TrainingError(f"{flag} is empty; give a directory")
-    path = Path(out)
+    try:
+        return _check_output_dir(Path(out), out, files, flag)
+    except OSError as e:  # a name over 255 bytes, a folder we may not even look into, ...
+        raise TrainingError(f"{flag} {out}: {os_error_text(e).split(': ')[0]}") from None
+
+
+def _check_output_dir(path: Path, out: str, files: Mapping[str, Callable[[Path], bool]],
+                      flag: str) -> Path:
     if path.exists() and not path.is_dir():
         raise TrainingError(f"{flag} {out} is an existing file; give a directory")
     if path.is_dir():
@@ -620,6 +659,10 @@ def check_output_dir(out: str, files: Mapping[str, Callable[[Path], bool]],
             f = path / name
             if f.is_dir():
                 raise TrainingError(f"{flag} {out}: {f} is a directory")
+            kind = special_kind(f.stat().st_mode) if f.exists() else None
+            if kind:  # a FIFO would block whoever opens it to look
+                raise TrainingError(f"{flag} {out}: {f} is {kind}, not a regular file; move "
+                                    f"it or choose another {flag}")
             if f.exists() and not ours(f):
                 raise TrainingError(f"{flag} {out}: refusing to overwrite {f}, which tinynet "
                                     f"did not write; move it or choose another {flag}")

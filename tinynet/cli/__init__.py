@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # at any moment, even while parsing: one line
+        print("tinynet: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
+    from .._interrupt import restore_ctrl_c
+    restore_ctrl_c()  # Ctrl-C is KeyboardInterrupt again: train saves its last epoch on it
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if extras:  # a mistyped flag: say which, suggest the closest one, show the usage
@@ -90,9 +100,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `tinynet gradcheck | head`: the reader stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # quiet exit flush
         return 141  # 128 + SIGPIPE, what a shell reports for a writer whose pipe closed
-    except KeyboardInterrupt:
-        print("tinynet: interrupted", file=sys.stderr)
-        return 130
+    except OSError as e:  # the system said no (disk full, name too long, read-only, ...)
+        from .._files import os_error_text
+        print(f"tinynet: error: {os_error_text(e)}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("tinynet: error: out of memory; try a smaller --batch-size", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

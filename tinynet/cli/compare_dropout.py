@@ -37,6 +37,7 @@ from ..training import (METRIC_COLUMNS, VAL_COLUMNS, check_output_dir, fit,
                         metrics_csv, new_run, atomic_write_text)
 from . import CLIError
 from ._options import add_data_options, add_training_options, positive_int, probability
+from ._outputs import claim_output_folder, existing, refuse_to_replace
 
 DEFAULTS: dict[str, Any] = {
     "train_size": 1000,
@@ -96,6 +97,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           f"{DEFAULTS['val_size']})")
     parser.add_argument("--out", metavar="DIR", default=DEFAULTS["out"],
                         help=f"output directory (default {DEFAULTS['out']})")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier comparison in --out")
     parser.set_defaults(func=run)
 
 
@@ -130,6 +133,14 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--dropout and --conv-dropout are both 0: the two runs would be the "
                        "same; give a dropout probability > 0")
     out_dir = check_output_dir(args.out, OUTPUT_FILES)
+    with claim_output_folder(out_dir, OUTPUT_FILES):  # one run at a time in a folder
+        found = existing(out_dir / name for name in OUTPUT_FILES)
+        if found and not args.overwrite:
+            raise refuse_to_replace(found, "an earlier comparison")
+        return _compare(args, out_dir)
+
+
+def _compare(args: argparse.Namespace, out_dir: Path) -> int:
     manual_seed(args.seed)
     data = load_data(args.dataset, args.data_dir, download=not args.no_download,
                      train_size=args.train_size, verbose=not args.quiet,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..models import build_cnn, describe_cnn
-from ..training import TrainingError, evaluate, load_checkpoint, load_test_split
+from ..models import describe_cnn
+from ..training import TrainingError, evaluate, load_test_split, model_from_checkpoint
 from . import CLIError
 from ._options import add_data_options, positive_int
 
@@ -30,14 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        ckpt = load_checkpoint(args.checkpoint)
+        model, ckpt = model_from_checkpoint(args.checkpoint)
         config = ckpt["config"]
-        model = build_cnn(config["model"])
-        try:
-            model.load_state_dict(ckpt["model"])
-        except (RuntimeError, TypeError, ValueError) as e:
-            raise CLIError(f"{args.checkpoint}: the weights do not fit the model it "
-                           f"describes ({' '.join(str(e).split())[:200]})") from None
         dataset = args.dataset or config["dataset"]
         x, y, where = load_test_split(dataset, args.data_dir, download=not args.no_download)
     except TrainingError as e:

@@ -17,6 +17,7 @@ epoch and exits with code 130.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -24,11 +25,14 @@ from typing import Any, Optional
 
 from ..models import cnn_config, describe_cnn
 from ..random import manual_seed
-from ..training import (METRIC_COLUMNS, METRICS_FORMAT,
+from ..training import (METRIC_COLUMNS, METRICS_FORMAT, TrainingError,
                         check_output_dir, fit, is_tinynet_checkpoint, is_tinynet_csv,
                         is_tinynet_json, load_checkpoint, load_data, make_output_dir,
-                        new_run, resume_run, save_checkpoint, write_metrics)
+                        new_run, resume_run, run_identity, save_checkpoint, write_metrics)
+from .._blas import blas_info, resume_warning
+from .._files import os_error_text
 from . import CLIError
+from ._outputs import claim_output_folder
 from ._options import add_data_options, add_training_options
 
 # The recipe for the reference CNN (tinynet/models.py), chosen by measurement on
@@ -100,6 +104,9 @@ def _fresh_config(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size or DEFAULTS["batch_size"],
         "augment": DEFAULTS["augment"],
         "epochs": args.epochs or DEFAULTS["epochs"],
+        # who this run is: a resumed run keeps it, so a folder's model is replaced only by
+        # its own continuation (from os.urandom: tinynet's generator is the run's alone)
+        "run_id": os.urandom(8).hex(),
     }
 
 
@@ -143,12 +150,39 @@ def run(args: argparse.Namespace) -> int:
         out = args.out if args.out is not None else DEFAULTS["out"]
     out_dir = check_output_dir(out, OUTPUT_FILES)
     ckpt_path = out_dir / CHECKPOINT_NAME
-    if ckpt is None and ckpt_path.exists() and not args.overwrite:
-        # a previous run's model is the user's work: never replace it unasked
-        raise CLIError(f"{out_dir} already holds a trained model ({ckpt_path}); continue it "
-                       f"with --resume {ckpt_path}, replace it with --overwrite, or choose "
-                       f"another --out")
+    # the folder is this run's until it ends: a second process on it stops at once
+    with claim_output_folder(out_dir, OUTPUT_FILES):
+        if not args.overwrite:
+            _refuse_replacing_another_run(ckpt_path, ckpt, args.resume)
+        return _train(args, config, ckpt, epochs, out_dir, ckpt_path)
 
+
+def _refuse_replacing_another_run(ckpt_path: Path, ckpt: Optional[dict[str, Any]],
+                                  resume: Optional[str]) -> None:
+    """A model already in --out is the user's work: only its own continuation replaces it."""
+    if not ckpt_path.exists():
+        return
+    if ckpt is None:
+        raise CLIError(f"{ckpt_path.parent} already holds a trained model ({ckpt_path}); "
+                       f"continue it with --resume {ckpt_path}, replace it with --overwrite, "
+                       f"or choose another --out")
+    if os.path.samefile(resume, ckpt_path):
+        return
+    there = load_checkpoint(str(ckpt_path))
+    if run_identity(there["config"]) != run_identity(ckpt["config"]):
+        n = there["epoch"]
+        raise CLIError(f"{ckpt_path.parent} holds another run's model ({ckpt_path}: seed "
+                       f"{there['config']['seed']}, {n} epoch{'s' * (n != 1)}); resuming "
+                       f"{resume} there would replace it: choose another --out, or replace "
+                       f"it with --overwrite")
+    if there["epoch"] > ckpt["epoch"]:
+        raise CLIError(f"{ckpt_path} holds this run further on (epoch {there['epoch']}) than "
+                       f"{resume} (epoch {ckpt['epoch']}); continue it with --resume "
+                       f"{ckpt_path}, or replace it with --overwrite")
+
+
+def _train(args: argparse.Namespace, config: dict[str, Any], ckpt: Optional[dict[str, Any]],
+           epochs: int, out_dir: Path, ckpt_path: Path) -> int:
     # 2. Data, then the model: the order of random draws is what makes runs repeatable.
     manual_seed(config["seed"])
     embedded = None if ckpt is None else config["data_source"] == "embedded"
@@ -163,7 +197,10 @@ def run(args: argparse.Namespace) -> int:
         if data.fingerprint() != config.get("data_fingerprint"):
             raise CLIError(f"the training data differ from the ones {args.resume} was "
                            f"trained on ({data.describe()}); cannot resume exactly")
-        run_ = resume_run(ckpt)
+        try:
+            run_ = resume_run(ckpt)
+        except TrainingError as e:
+            raise CLIError(f"{args.resume}: {e}") from None
         run_.config = config
 
     opt = config["optimizer"]
@@ -174,25 +211,40 @@ def run(args: argparse.Namespace) -> int:
     print(f"data: {data.describe()}")
     if ckpt is not None:
         print(f"resuming from {args.resume} after epoch {run_.epoch}")
+        differs = resume_warning(ckpt.get("blas"), blas_info())
+        if differs:
+            print(f"tinynet: warning: {args.resume}: {differs}", file=sys.stderr)
     make_output_dir(out_dir)
 
-    # 3. Train; after each epoch write the metrics and the checkpoint.
+    # 3. Train; after each epoch write the checkpoint and the metrics.
     last = {"ckpt": None, "saved": run_.epoch}
+
+    def save(c):
+        wrote_model = False
+        try:  # the checkpoint first: metrics can be rewritten from it, not the reverse
+            save_checkpoint(ckpt_path, c)
+            wrote_model = True
+            write_metrics(out_dir, c["config"], c["history"])
+        except OSError as e:  # disk full, ...: each file being replaced is intact
+            kept = (f"{ckpt_path} holds epoch {c['epoch']}, but the metrics files were not "
+                    f"updated" if wrote_model else
+                    f"the previous checkpoint {ckpt_path} is intact" if ckpt_path.exists()
+                    else "nothing was saved")
+            raise TrainingError(f"could not save epoch {c['epoch']}: {os_error_text(e)}; "
+                                f"{kept}") from None
+        last["saved"] = c["epoch"]
 
     def on_epoch_end(r):
         c = r.checkpoint()  # now, before anything else draws random numbers
         last["ckpt"] = c
-        write_metrics(out_dir, c["config"], c["history"])
-        save_checkpoint(ckpt_path, c)
-        last["saved"] = c["epoch"]
+        save(c)
 
     try:
         fit(run_, data, epochs, progress=not args.quiet, on_epoch_end=on_epoch_end)
     except KeyboardInterrupt:
         c = last["ckpt"]
         if c is not None and last["saved"] != c["epoch"]:  # Ctrl-C hit while saving
-            write_metrics(out_dir, c["config"], c["history"])
-            save_checkpoint(ckpt_path, c)
+            save(c)
         done = c["epoch"] if c is not None else (ckpt["epoch"] if ckpt is not None else 0)
         if done:
             again = f"tinynet train --resume {shlex.quote(str(ckpt_path))} --epochs {epochs}"

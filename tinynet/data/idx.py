@@ -23,6 +23,7 @@ from typing import Optional, Union
 import numpy as np
 
 from .._atomic import atomic_open
+from .._files import NotRegularFileError, open_regular, special_kind
 
 __all__ = ["DatasetError", "DatasetNotFoundError", "read_idx", "write_idx"]
 
@@ -60,55 +61,117 @@ class DatasetNotFoundError(DatasetError, FileNotFoundError):
         self.reason = reason
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped if the file is gzip (by content or by a ``.gz`` name)."""
+DEFAULT_MAX_BYTES = 2 * 1024 ** 3  # an IDX payload larger than 2 GiB needs max_bytes=
+_GZIP_MAX_RATIO = 1032              # deflate's best case: 258 bytes from about 2 bits
+_CHUNK = 1 << 20
+
+
+def _open(path: Path):
+    """The file, opened for reading; only a regular file (a FIFO would block)."""
     try:
-        raw = path.read_bytes()
+        return open_regular(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"IDX file not found: {path}") from None
     except IsADirectoryError:
         raise DatasetError(f"{path}: is a directory, expected an IDX file") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError; EOFError = truncated
-            raise DatasetError(f"{path}: corrupt or truncated gzip data ({e})") from None
-    if path.suffix == ".gz":
-        raise DatasetError(f"{path}: named .gz but is not gzip data (bad gzip header)")
-    return raw
+    except NotRegularFileError:
+        raise DatasetError(f"{path}: is {_kind(path)}, expected an IDX file (a regular "
+                           f"file)") from None
 
 
-def read_idx(path: PathLike) -> np.ndarray:
+def _kind(path: Path) -> str:
+    try:
+        return special_kind(os.stat(path).st_mode) or "not a regular file"
+    except OSError:
+        return "not a regular file"
+
+
+def _read_exact(stream, n: int) -> bytes:
+    """Up to ``n`` bytes (fewer only at the end of the data)."""
+    parts, left = [], n
+    while left:
+        chunk = stream.read(min(left, _CHUNK))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def read_idx(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """Read an IDX file (raw or gzip) into a native-endian numpy array of shape ``dims``.
+
+    The header is read first and the size it declares is checked before any data is:
+    against the file's size (raw), against what a gzip file of this size can expand to,
+    and against ``max_bytes``.  A gzip file is decompressed as a stream, never past the
+    declared size plus one byte, so memory follows the data really present.
 
     Raises:
         FileNotFoundError: the file does not exist.
-        DatasetError: bad magic number, unknown dtype code, or a payload whose
-            length is not exactly ``prod(dims) * itemsize`` (truncated or trailing bytes).
+        DatasetError: bad magic number, unknown dtype code, a payload whose length is
+            not exactly ``prod(dims) * itemsize`` (truncated or trailing bytes), a size
+            over ``max_bytes``, corrupt gzip data, or not a regular file.
     """
     path = Path(path)
-    buf = _read_bytes(path)
-    if len(buf) < 4:
-        raise DatasetError(f"{path}: file too short for an IDX header ({len(buf)} bytes)")
-    zero, code, ndim = buf[0:2], buf[2], buf[3]
+    with _open(path) as raw:
+        size = os.fstat(raw.fileno()).st_size
+        is_gzip = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        if not is_gzip and path.suffix == ".gz":
+            raise DatasetError(f"{path}: named .gz but is not gzip data (bad gzip header)")
+        try:
+            if is_gzip:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                    return _read_payload(path, stream, None, size, max_bytes)
+            return _read_payload(path, raw, size, size, max_bytes)
+        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+            if not is_gzip:
+                raise
+            raise DatasetError(f"{path}: corrupt or truncated gzip data ({e})") from None
+
+
+def _read_payload(path: Path, stream, raw_size, file_size: int, max_bytes: int) -> np.ndarray:
+    """Header, checks, then the data; ``raw_size`` is None for a gzip stream."""
+    head = _read_exact(stream, 4)
+    if len(head) < 4:
+        raise DatasetError(f"{path}: file too short for an IDX header ({len(head)} bytes)")
+    zero, code, ndim = head[0:2], head[2], head[3]
     if zero != b"\x00\x00" or code not in _CODE_TO_DTYPE or ndim == 0:
-        raise DatasetError(f"{path}: bad IDX magic number 0x{buf[:4].hex()} "
+        raise DatasetError(f"{path}: bad IDX magic number 0x{head.hex()} "
                            f"(expected 0x000008NN, e.g. 0x00000803 for images, "
                            f"0x00000801 for labels)")
     header = 4 + 4 * ndim
-    if len(buf) < header:
+    rest = _read_exact(stream, header - 4)
+    if len(rest) < header - 4:
         raise DatasetError(f"{path}: truncated IDX header (need {header} bytes for "
-                           f"{ndim} dimensions, file has {len(buf)})")
-    dims = tuple(int(d) for d in np.frombuffer(buf, dtype=">u4", count=ndim, offset=4))
+                           f"{ndim} dimensions, file has {4 + len(rest)})")
+    dims = tuple(int(d) for d in np.frombuffer(rest, dtype=">u4"))
     dtype = _CODE_TO_DTYPE[code]
     expected = math.prod(dims) * dtype.itemsize  # Python ints: no int64 overflow
-    got = len(buf) - header
-    if got != expected:
+    if raw_size is not None and raw_size - header != expected:
+        got = raw_size - header
         what = "truncated" if got < expected else "trailing bytes after the data"
         raise DatasetError(f"{path}: {what}: dims {dims} need {expected} data bytes, "
                            f"file has {got}")
-    arr = np.frombuffer(buf, dtype=dtype, offset=header).reshape(dims)
-    return arr.astype(dtype.newbyteorder("="))  # a writable, native-endian copy
+    if raw_size is None and expected + header > file_size * _GZIP_MAX_RATIO + 1024:
+        raise DatasetError(f"{path}: truncated or forged: dims {dims} need {expected} data "
+                           f"bytes, more than a {file_size}-byte gzip file can hold")
+    if expected > max_bytes:
+        raise DatasetError(f"{path}: dims {dims} need {expected:,} data bytes, more than "
+                           f"max_bytes={max_bytes:,}")
+    arr = np.empty(math.prod(dims), dtype=dtype)
+    view = memoryview(arr.view(np.uint8).reshape(-1))
+    got = 0
+    while got < expected:
+        n = stream.readinto(view[got:got + _CHUNK])
+        if not n:
+            raise DatasetError(f"{path}: truncated: dims {dims} need {expected} data bytes, "
+                               f"file has {got}")
+        got += n
+    if stream.read(1):  # for gzip, reading to the end also checks the CRC
+        raise DatasetError(f"{path}: trailing bytes after the data: dims {dims} need "
+                           f"{expected} data bytes")
+    return arr.reshape(dims).astype(dtype.newbyteorder("="), copy=False)
 
 
 def write_idx(path: PathLike, array: np.ndarray) -> None:

@@ -61,6 +61,30 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + ln if ln.strip() else "" for ln in lines[1:])
 
 
+
+def _overflow(arr: np.ndarray, dtype: np.dtype) -> str:
+    """Why ``arr`` cannot be stored in ``dtype`` (finite values that would become inf, or
+    integers out of range), or '' if it can."""
+    if arr.dtype == dtype or arr.size == 0:
+        return ""
+    if dtype.kind == "f":
+        if arr.dtype.kind == "f" and np.finfo(arr.dtype).max <= np.finfo(dtype).max:
+            return ""
+        with np.errstate(over="ignore", invalid="ignore"):
+            lost = np.isfinite(arr) & ~np.isfinite(arr.astype(dtype))
+        if lost.any():
+            value = arr[lost].flat[0]
+            return f"{value!r} overflows to inf (largest finite: {np.finfo(dtype).max:g})"
+        return ""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            return "it holds NaN or inf"
+        if arr.dtype.kind in "biuf" and arr.size and (arr.min() < info.min
+                                                      or arr.max() > info.max):
+            return f"values outside {info.min}..{info.max}"
+    return ""
+
 class Module:
     """Base class for layers and models: subclass it, assign layers in ``__init__``,
     and write ``forward``. Calling the module, ``model(x)``, runs ``forward(x)``.
@@ -406,7 +430,9 @@ class Module:
         default) one RuntimeError names every missing key, every unexpected key and
         every shape mismatch; with ``strict=False`` the keys that do match are loaded
         and ``(missing_keys, unexpected_keys)`` is returned. A shape mismatch is always
-        an error. Values are converted to each parameter's dtype. As in PyTorch, a
+        an error. Values are converted to each parameter's dtype; a value that would not
+        survive the conversion (float64 1e300 -> float32 inf, 2**40 -> int32) is an error
+        naming the key, where PyTorch would store inf silently. As in PyTorch, a
         BatchNorm's ``num_batches_tracked`` may be absent (checkpoints from before it
         existed): the current count is kept.
         """
@@ -437,7 +463,12 @@ class Module:
                               f"{arr.shape} from checkpoint, the shape in current model "
                               f"is {target.shape}.")
             else:
-                values.append((target, arr))
+                problem = _overflow(arr, target.array.dtype)
+                if problem:
+                    errors.append(f'the value of "{key}" does not fit its dtype '
+                                  f'{target.array.dtype}: {problem}')
+                else:
+                    values.append((target, arr))
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in unexpected) + ". ")

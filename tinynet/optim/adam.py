@@ -42,6 +42,12 @@ class Adam(Optimizer):
         check_number(name, "weight_decay", group["weight_decay"])
         check_bool(name, "amsgrad", group["amsgrad"])
 
+    def _check_state_number(self, key: str, value: Any) -> str:
+        problem = super()._check_state_number(key, value)
+        if not problem and key == "step" and not (value == int(value) and 0 <= value < 2 ** 53):
+            problem = "must be a whole number of steps from 0 to 2**53"
+        return problem
+
     def _state_keys(self, group: dict[str, Any]) -> set[str]:
         keys = {"step", "exp_avg", "exp_avg_sq"}
         return keys | {"max_exp_avg_sq"} if group["amsgrad"] else keys

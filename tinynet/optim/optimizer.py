@@ -15,6 +15,7 @@ all groups in order)::
 from __future__ import annotations
 
 import copy
+import math
 import numbers
 import warnings
 from typing import Any, Callable, Iterable, Optional, Union
@@ -104,6 +105,15 @@ class Optimizer:
     def _state_keys(self, group: dict[str, Any]) -> set[str]:
         """The names in ``state[p]`` for a parameter of ``group`` once it has been stepped."""
         return set()
+
+    def _check_state_number(self, key: str, value: Any) -> str:
+        """Why a number loaded into the per-parameter state is unusable ('' if it is fine):
+        it must be finite (as a float: 10**400 is not)."""
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:
+            finite = False
+        return "" if finite else "must be a finite number"
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
         raise NotImplementedError
@@ -280,6 +290,11 @@ class Optimizer:
                 if not ok:  # e.g. step='x' would only fail later, inside step()
                     raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] must be a "
                                      f"number or a real array, got {v!r:.60}")
+                if not isinstance(v, np.ndarray):
+                    problem = self._check_state_number(sk, v)
+                    if problem:  # step=10**400 would only fail inside step(): beta ** step
+                        raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] "
+                                         f"{problem}, got {v!r:.40}")
                 if isinstance(v, np.ndarray):
                     if v.shape != p.array.shape:
                         raise ValueError(f"{name}.load_state_dict: state[{k!r}][{sk!r}] has "
