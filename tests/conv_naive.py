@@ -1,8 +1,10 @@
 """Plain-loop reference for conv2d, written straight from the definition (slow; tests only).
 
-    O[n, f, i, j] = b[f] + sum_c sum_a sum_b X[n, c, i*s + a*dil, j*s + b*dil] * W[f, c, a, b]
+    O[n, f, i, j] = b[f] + sum_c sum_hh sum_ww X[n, c, i*s + hh*dil, j*s + ww*dil] * W[f, c, hh, ww]
 
-where X is the zero-padded input and c runs over the channels of filter f's group.
+where X is the zero-padded input and c runs over the channels of filter f's group.  The
+oracle for PyTorch-style arguments (pairs, 'same'); tinynet/nn/functional/conv_reference.py
+is the plain version the docs quote (tests/test_conv_reference.py).
 """
 import numpy as np
 
@@ -42,9 +44,9 @@ def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
                 for j in range(Wo):
                     total = 0.0 if b is None else b[f]
                     for c in range(Cg):
-                        for a in range(HH):
-                            for bb in range(WW):
-                                total += (X[n, first_channel + c, i * sh + a * dh, j * sw + bb * dw]
-                                          * w[f, c, a, bb])
+                        for hh in range(HH):
+                            for ww in range(WW):
+                                total += (X[n, first_channel + c, i * sh + hh * dh, j * sw + ww * dw]
+                                          * w[f, c, hh, ww])
                     O[n, f, i, j] = total
     return O

@@ -107,6 +107,13 @@ def test_the_gradcheck_table_fits_100_columns(tmp_path):
     assert "padding (1,0)" in lines[start + 1] and "padding=(1,0)" in lines[start + 1]
 
 
+def test_the_second_order_table_fits_100_columns_too(capsys):
+    from tinynet.cli import main
+    assert main(["gradcheck", "--second-order", "--only", "layers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "2nd order" in lines[0] and max(len(ln) for ln in lines) <= 100
+
+
 # ---------------------------------------------------------------- explain dropout --p
 @pytest.mark.parametrize("p", [0.3, 0.5, 0.8])
 def test_explain_dropout_derives_its_sentences_from_p(tmp_path, p):

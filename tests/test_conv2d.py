@@ -117,11 +117,11 @@ def test_only_the_gradients_asked_for():
 def test_col2im_is_the_adjoint_of_im2col(stride, padding, dilation):
     # <im2col(x), c> == <x, col2im(c)> for any x, c: col2im sends each column back to its pixels
     x, w = _rand((2, 3, 7, 6), 16), np.zeros((4, 3, 3, 2))
-    g = _geometry(x, w, None, stride, padding, dilation, 1)
-    cols = im2col(x, g)
-    assert cols.shape == (1, 3 * 3 * 2, 2 * g.Ho * g.Wx)
+    geo = _geometry(x.shape, w.shape, stride, padding, dilation, 1)
+    cols = im2col(x, geo)
+    assert cols.shape == (1, 3 * 3 * 2, 2 * geo.Ho * geo.Wx)
     c = _rand(cols.shape, 17)
-    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * col2im(c, g)), rtol=1e-12)
+    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * col2im(c, geo)), rtol=1e-12)
 
 
 # ================================================================ gradients: finite differences

@@ -65,7 +65,7 @@ def test_doc_examples_run(path, tmp_path, monkeypatch):
 
 
 def test_the_teaching_docs_exist_and_have_examples():
-    for name in ("autodiff.md", "dropout.md", "conv2d.md"):
+    for name in ("autodiff.md", "dropout.md", "conv2d.md", "higher_order.md"):
         text = (DOCS / name).read_text(encoding="utf-8")
         assert len(_examples(text)) >= 3, name
 

@@ -65,3 +65,64 @@ def test_check_case_agrees_with_tinynet_gradcheck():
     assert tn.gradcheck(lambda t: tn.log(t), [x])
     with pytest.raises(AssertionError):
         tn.gradcheck(lambda t: _half_exp(t), [x])
+
+
+# -- --second-order -------------------------------------------------------------------------
+def _exp_with_constant_rule(x):
+    out = np.exp(x.array)
+
+    def backward(g):  # right at first order, but e^x enters as a constant: d2 comes out 0
+        return (g * tn.Tensor._wrap(out),)
+    return record("exp_const", out, (x,), backward)
+
+
+def _exp_numpy_rule(x):
+    from tinynet.ops._arrays import numpy_rule
+    out = np.exp(x.array)
+    return record("exp_numpy", out, (x,), numpy_rule(lambda g: (g * out,)))
+
+
+def test_second_order_column_passes_for_tensor_op_rules(capsys):
+    assert main(["gradcheck", "--second-order", "--only", "tensor"]) == 0
+    out = capsys.readouterr().out
+    assert "2nd order" in out.splitlines()[0]
+    rows = [ln for ln in out.splitlines() if ln.startswith("tensor ")]
+    assert rows and all(r.split()[-1] == "PASS" for r in rows)
+    assert all(r.split()[-3] == "PASS" for r in rows)  # the first-order column too
+    assert f"second order: {len(rows)} passed, 0 failed, 0 through a numpy rule" in out
+
+
+def test_second_order_over_the_whole_catalogue():
+    failed = set()
+    for r in suite.run_suite(second_order=True):
+        assert r.passed, r.case.name
+        assert r.second.status in ("PASS", "FAIL", suite.NUMPY_RULE)
+        if r.second.status == "FAIL":
+            failed.add(r.case.name)
+        # "numpy rule" only where the case's tape really holds a first-order-only rule
+        assert (r.second.status == suite.NUMPY_RULE) == bool(r.second.numpy_ops), r.case.name
+    assert failed == set()  # (cross_entropy with probability targets once failed here)
+
+
+def test_a_wrong_second_derivative_fails_and_a_numpy_rule_is_not_a_failure(monkeypatch,
+                                                                             capsys):
+    x = tn.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+    wrong = suite.Case("custom", "exp_const", "(2,3)", lambda: _exp_with_constant_rule(x), [x])
+    first = suite.check_case(wrong)
+    second = suite.check_case_second_order(wrong)
+    assert first.passed and second.status == "FAIL"
+    assert second.rel_error == pytest.approx(1.0, rel=1e-6)  # the whole e^x term is missing
+    np_case = suite.Case("custom", "exp_numpy", "(2,3)", lambda: _exp_numpy_rule(x), [x])
+    res = suite.check_case_second_order(np_case)
+    assert res.status == suite.NUMPY_RULE and res.numpy_ops == ("exp_numpy",)
+    assert "'exp_numpy'" in res.detail
+
+    monkeypatch.setattr(suite, "cases", lambda: iter([np_case]))
+    assert main(["gradcheck", "--second-order"]) == 0
+    out = capsys.readouterr().out
+    assert "numpy rule" in out and "1 through a numpy rule" in out and ": exp_numpy" in out
+    monkeypatch.setattr(suite, "cases", lambda: iter([wrong, np_case]))
+    assert main(["gradcheck", "--second-order"]) == 1
+    out = capsys.readouterr().out
+    assert "2/2 passed" in out  # first order is right
+    assert "FAIL (2nd order) exp_const: leaf 0 (2,3)" in out

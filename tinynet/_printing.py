@@ -48,7 +48,9 @@ def tensor_repr(t: Any) -> str:
     if t.array.dtype not in (np.float32, np.int64, np.bool_):
         extra.append(f"dtype=tinynet.{t.array.dtype}")
     if t._node is not None:
-        extra.append(f"grad_fn=<{backward_name(t._node.op)}>")
+        # Node.name() (tinynet/autograd/graph.py) also knows custom Functions' names
+        name = t._node.name() if hasattr(t._node, "name") else backward_name(t._node.op)
+        extra.append(f"grad_fn=<{name}>")
     elif t.requires_grad:
         extra.append("requires_grad=True")
     return "tensor(" + array_text(t.array) + "".join(", " + e for e in extra) + ")"

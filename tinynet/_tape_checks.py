@@ -55,9 +55,19 @@ def check_replayable(node: Any, order: list, create_graph: bool) -> None:
                 f"place after the op recorded it (version {v} -> {box[0]}), so the gradient "
                 f"could be wrong; make a copy instead of changing it")
     if create_graph and getattr(node.backward, "numpy_only", False):
-        raise RuntimeError(
-            f"backward(create_graph=True): {entry_name(node, order)} computes its gradient "
-            f"with numpy, outside the tape, so its gradient cannot be differentiated again")
+        why = getattr(node.backward, "first_order_reason",
+                      "its gradient rule computes with numpy arrays (@numpy_rule), "
+                      "outside the tape")
+        raise FirstOrderOnlyError(
+            f"backward(create_graph=True): {entry_name(node, order)} cannot be "
+            f"differentiated twice: {why}, so the backward through it "
+            f"cannot be recorded. Without create_graph it works; for higher derivatives, "
+            f"use ops whose rules are Tensor ops, or write this step as a "
+            f"tinynet.autograd.Function whose backward uses Tensor ops")
+
+
+class FirstOrderOnlyError(RuntimeError):
+    """``backward(create_graph=True)`` reached an entry whose rule cannot be recorded."""
 
 
 def check_rule_output(node: Any, in_grads: Sequence[Any], order: list) -> None:

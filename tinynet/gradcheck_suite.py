@@ -12,6 +12,9 @@ The reported error of a case is the worst, over its leaves, of
 gradient scale, so elements whose true gradient is exactly 0 (a dropped unit, a dead
 ReLU) don't blow it up.  Inputs are chosen away from kinks (ReLU at 0, ties in max) where the
 derivative does not exist.
+
+:func:`check_case_second_order` (``tinynet gradcheck --second-order``) does the same for the
+second derivatives: the gradient of the recorded first derivatives, as ``gradgradcheck``.
 """
 from __future__ import annotations
 
@@ -25,11 +28,14 @@ from . import nn
 from .nn import functional as F
 from .nn.functional.conv import conv2d
 from .nn.functional.pooling import avg_pool2d, max_pool2d
+from ._tape_checks import FirstOrderOnlyError
+from .autograd import grad
 from .gradcheck import numerical_gradient
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 
-__all__ = ["Case", "CaseResult", "cases", "check_case", "run_suite"]
+__all__ = ["Case", "CaseResult", "SecondOrderResult", "cases", "check_case",
+           "check_case_second_order", "run_suite"]
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # tinynet.gradcheck's defaults
 
@@ -51,15 +57,14 @@ class CaseResult:
     passed: bool
     detail: str
     seconds: float
+    second: Optional["SecondOrderResult"] = None  # with run_suite(second_order=True)
 
 
 def check_case(case: Case, seed: int = 0) -> CaseResult:
     """Run one case: analytic vs numeric gradient of every element of every leaf."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    for t in case.leaves:
-        t.array = np.ascontiguousarray(t.array, dtype=np.float64)  # so reshape(-1) is a view
-        t.grad = None
+    _fresh_leaves(case)
     out = case.fn()
     w = rng.standard_normal(out.shape)
     (out * Tensor(w)).sum().backward()
@@ -67,11 +72,26 @@ def check_case(case: Case, seed: int = 0) -> CaseResult:
     def loss() -> float:  # (not under no_grad: dropout would rightly warn there)
         return float(np.sum(case.fn().array * w))
 
+    analytic = [np.zeros(t.shape) if t.grad is None else t.grad.array.reshape(t.shape)
+                for t in case.leaves]
+    worst, passed, detail = _compare_leaves(case.leaves, analytic, loss)
+    return CaseResult(case, worst, passed, detail, time.perf_counter() - t0)
+
+
+def _fresh_leaves(case: Case) -> None:
+    for t in case.leaves:
+        t.array = np.ascontiguousarray(t.array, dtype=np.float64)  # so reshape(-1) is a view
+        t.grad = None
+
+
+def _compare_leaves(leaves: Sequence[Tensor], analytic: Sequence[np.ndarray],
+                    loss: Callable[[], float]) -> tuple[float, bool, str]:
+    """(worst relative error, passed, what failed first) of ``analytic`` (one array per
+    leaf) against central differences of ``loss``."""
     worst, passed, detail = 0.0, True, ""
-    for k, t in enumerate(case.leaves):
-        analytic = np.zeros(t.shape) if t.grad is None else t.grad.array.reshape(t.shape)
+    for k, (t, an) in enumerate(zip(leaves, analytic)):
         numeric = numerical_gradient(loss, t.array.reshape(-1), EPS)
-        a = analytic.reshape(-1)
+        a = an.reshape(-1)
         err = np.abs(a - numeric)
         # relative to the leaf's largest gradient; at least atol, so a gradient that is
         # exactly 0 (a conv bias before batch norm) does not divide rounding noise by ~0
@@ -86,7 +106,54 @@ def check_case(case: Case, seed: int = 0) -> CaseResult:
             where = tuple(int(v) for v in np.unravel_index(i, t.shape))
             detail = (f"leaf {k} {_shape(t.shape)}, element {where}: backward "
                       f"{a[i]:.8g}, finite differences {numeric[i]:.8g}")
-    return CaseResult(case, worst, passed, detail, time.perf_counter() - t0)
+    return worst, passed, detail
+
+
+@dataclass
+class SecondOrderResult:
+    """``status``: PASS, FAIL, or NUMPY_RULE (an entry's rule is first-order only)."""
+    rel_error: float
+    status: str
+    detail: str
+    numpy_ops: tuple
+
+
+NUMPY_RULE = "numpy rule"
+
+
+def check_case_second_order(case: Case, seed: int = 0) -> SecondOrderResult:
+    """Second derivatives, as ``tinynet.autograd.gradgradcheck``: the first derivatives
+    ``D(x) = grad(sum(out * w), leaves)`` are recorded (``create_graph=True``); the
+    gradient of ``sum(D * w2)`` through that recording is compared with central
+    differences of ``sum(D * w2)``.  An entry whose rule still computes with numpy
+    (first-order only) is reported as such, not as a failure."""
+    rng = np.random.default_rng(seed + 1)
+    _fresh_leaves(case)
+    leaves = list(case.leaves)
+    out = case.fn()
+    numpy_ops = tuple(sorted({n.op for n in out.tape()
+                              if getattr(n.backward, "numpy_only", False)}))
+    w = Tensor(rng.standard_normal(out.shape))
+
+    def first_derivatives(create_graph: bool) -> tuple:
+        return grad(case.fn(), leaves, w, create_graph=create_graph, materialize_grads=True)
+    try:
+        ds = first_derivatives(True)
+    except FirstOrderOnlyError as e:
+        return SecondOrderResult(np.nan, NUMPY_RULE, str(e), numpy_ops)
+    w2 = [rng.standard_normal(d.shape) for d in ds]
+    recorded = [(d, Tensor(v)) for d, v in zip(ds, w2) if d.requires_grad]
+    if recorded:  # a first derivative that is constant has a zero second derivative
+        second = grad([d for d, _ in recorded], leaves, [v for _, v in recorded],
+                      materialize_grads=True)
+        analytic = [g.array for g in second]
+    else:
+        analytic = [np.zeros(t.shape) for t in leaves]
+
+    def loss() -> float:
+        return float(sum(np.sum(d.array * v) for d, v in zip(first_derivatives(False), w2)))
+    worst, passed, detail = _compare_leaves(leaves, analytic, loss)
+    return SecondOrderResult(worst, "PASS" if passed else "FAIL", detail, numpy_ops)
 
 
 # --------------------------------------------------------------------------
@@ -426,8 +493,10 @@ def _composed_cases(rng: np.random.Generator) -> Iterator[Case]:
 
 
 def run_suite(only: Optional[str] = None,
-              progress: Optional[Callable[[CaseResult], None]] = None) -> list[CaseResult]:
-    """Check every case (or those whose group or name contains ``only``).
+              progress: Optional[Callable[[CaseResult], None]] = None,
+              second_order: bool = False) -> list[CaseResult]:
+    """Check every case (or those whose group or name contains ``only``); with
+    ``second_order``, also its second derivatives (:func:`check_case_second_order`).
 
     tinynet's random stream is saved and restored around the suite (dropout cases reseed).
     """
@@ -438,10 +507,13 @@ def run_suite(only: Optional[str] = None,
             if only and only.lower() not in (case.group + " " + case.name).lower():
                 continue
             res = check_case(case)
+            if second_order:
+                t0 = time.perf_counter()
+                res.second = check_case_second_order(case)
+                res.seconds += time.perf_counter() - t0
             results.append(res)
             if progress is not None:
                 progress(res)
     finally:
         set_rng_state(state)
     return results
-

@@ -4,6 +4,10 @@
 backward pass is recorded, so the gradients it returns can be differentiated again
 (Hessian-vector products, gradient penalties, Newton steps).  ``gradgradcheck`` checks
 such second derivatives against finite differences.
+
+Also here: ``Function`` (your own op with its own gradient, function.py),
+``functional`` (vjp, jvp, hvp, vhp, jacobian, hessian; functional.py), and PyTorch's
+graph walk on tape entries, ``grad_fn.next_functions`` and ``grad_fn.name()`` (graph.py).
 """
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ import numpy as np
 from .._names import type_name
 from ..gradcheck import gradcheck
 from ..tensor import Tensor, backprop
+from .function import Function, FunctionCtx, once_differentiable
+from .graph import AccumulateGrad
 
-__all__ = ["grad", "gradcheck", "gradgradcheck"]
+__all__ = ["grad", "gradcheck", "gradgradcheck", "Function", "FunctionCtx",
+           "once_differentiable", "AccumulateGrad", "functional"]
 
 Tensors = Union[Tensor, Sequence[Tensor]]
 
@@ -98,3 +105,6 @@ def gradgradcheck(fn: Any, inputs: Sequence[Tensor], eps: float = 1e-6, atol: fl
         return cat([g.reshape(-1) for g in gs])
     return gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed,
                      **kwargs)
+
+
+from . import functional  # noqa: E402  (it uses grad, above)

@@ -7,20 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-
 from ..tensor import BackwardFn, Tensor
-
-
-def unbroadcast_array(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum ``g`` down to ``shape`` (the gradient of broadcasting), on arrays."""
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    g = g.sum(axis=axes, keepdims=True) if axes else g
-    return g.reshape(shape)
 
 
 def numpy_rule(backward: Callable) -> BackwardFn:

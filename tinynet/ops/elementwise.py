@@ -1,19 +1,29 @@
 """Elementwise math: y = f(x) applied to every element, so dL/dx = dL/dy * f'(x).
 
 Each op keeps (in its ``backward`` closure) only what f' needs: often the output itself
-(exp, tanh, sigmoid), sometimes the input (log, abs).
+(exp, tanh, sigmoid), sometimes the input (log, abs).  The rules compute with Tensor ops,
+so a recorded backward (``create_graph=True``) can be differentiated again.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..tensor import Tensor, is_grad_enabled, record
+from ..tensor import Tensor, is_grad_enabled, record, unbroadcast
 from . import tensor_method
-from ._arrays import numpy_rule
-from ._arrays import unbroadcast_array as unbroadcast
 from .._names import type_name
+
+
+def _output(out: np.ndarray, recompute: Callable[[], Tensor]) -> Tensor:
+    """An op's own result, for its gradient rule (tanh' = 1 - tanh^2, ...).
+
+    A rule must not hold its output Tensor (the Tensor holds its entry, the entry its
+    rule: a reference cycle), so it keeps the array: a constant, right for a first-order
+    backward.  When the backward is recorded (``create_graph=True``) the output is
+    recomputed from the inputs instead, so that its dependence on them is on the tape too.
+    """
+    return recompute() if is_grad_enabled() else Tensor._wrap(out)
 
 
 def _floats(x: Tensor) -> np.ndarray:
@@ -31,7 +41,7 @@ def _sign(d: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def exp(x: Tensor) -> Tensor:
     """e^x (ints give float32, as in PyTorch)."""
     out = np.exp(_floats(x))
-    return record("exp", out, (x,), lambda g: (g * x.exp(),))  # d/dx e^x = e^x
+    return record("exp", out, (x,), lambda g: (g * _output(out, x.exp),))  # d/dx e^x = e^x
 
 
 @tensor_method
@@ -48,10 +58,9 @@ def sqrt(x: Tensor) -> Tensor:
     with np.errstate(invalid="ignore"):
         out = np.sqrt(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx sqrt(x) = 1 / (2 sqrt(x))
         with np.errstate(divide="ignore"):
-            return (g / (2 * out),)
+            return (g / (2 * _output(out, x.sqrt)),)
     return record("sqrt", out, (x,), backward)
 
 
@@ -60,9 +69,8 @@ def abs(x: Tensor) -> Tensor:
     """|x|; its gradient at 0 (and at NaN) is taken as 0, as in PyTorch."""
     out = np.abs(x.array)
 
-    @numpy_rule
     def backward(g):  # d/dx |x| = sign(x) = [x > 0] - [x < 0]   (0 at 0 and at NaN)
-        return (g * _sign(x.array, g.dtype),)
+        return (g * Tensor._wrap(_sign(x.array, g.dtype)),)  # a step: constant in x
     return record("abs", out, (x,), backward)
 
 
@@ -74,9 +82,9 @@ def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     out = np.tanh(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx tanh x = 1 - tanh^2 x
-        return (g * (1 - out * out),)
+        t = _output(out, x.tanh)
+        return (g * (1 - t * t),)
     return record("tanh", out, (x,), backward)
 
 
@@ -88,9 +96,9 @@ def sigmoid(x: Tensor) -> Tensor:
     e = np.exp(-np.abs(d))
     out = np.where(d >= 0, 1 / (1 + e), e / (1 + e)).astype(d.dtype, copy=False)
 
-    @numpy_rule
     def backward(g):  # d/dx s(x) = s(x) (1 - s(x))
-        return (g * out * (1 - out),)
+        s = _output(out, x.sigmoid)
+        return (g * s * (1 - s),)
     return record("sigmoid", out, (x,), backward)
 
 
@@ -100,11 +108,10 @@ def relu(x: Tensor) -> Tensor:
     # against an array of zeros, not the scalar 0: numpy's scalar-broadcast max is ~3x slower
     out = np.maximum(x.array, np.zeros_like(x.array))
 
-    @numpy_rule
     def backward(g):  # d/dx relu(x) = 0 if x <= 0 else 1   (NaN <= 0 is False: 1)
-        if np.isfinite(g).all():  # the usual case: a multiply is the fastest mask
-            return (g * ~(out <= 0),)
-        return (np.where(out <= 0, 0, g),)  # inf * 0 would be nan; blocked entries get 0
+        if np.isfinite(g.array).all():  # the usual case: a multiply is the fastest mask
+            return (g * Tensor._wrap(~(out <= 0)),)
+        return (where(out <= 0, 0, g),)  # inf * 0 would be nan; blocked entries get 0
     return record("relu", out, (x,), backward)
 
 
@@ -116,7 +123,6 @@ def maximum(a: Tensor, b: Any) -> Tensor:
     x, y = Tensor._promote(a.array, b.array)
     out = np.maximum(x, y)
 
-    @numpy_rule
     def backward(g):  # d/da max(a,b) = [a > b] + 0.5 [a == b],  written as not [a < b]
         ga, gb = _tie_grads(x, y, g)
         return (unbroadcast(ga, a.shape) if a.requires_grad else None,
@@ -132,7 +138,6 @@ def minimum(a: Tensor, b: Any) -> Tensor:
     x, y = Tensor._promote(a.array, b.array)
     out = np.minimum(x, y)
 
-    @numpy_rule
     def backward(g):  # d/da min(a,b) = [a < b] + 0.5 [a == b],  written as not [a > b]
         gb, ga = _tie_grads(x, y, g)
         return (unbroadcast(ga, a.shape) if a.requires_grad else None,
@@ -140,16 +145,17 @@ def minimum(a: Tensor, b: Any) -> Tensor:
     return record("minimum", out, (a, b), backward)
 
 
-def _tie_grads(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tie_grads(x: np.ndarray, y: np.ndarray, g: Tensor) -> tuple[Tensor, Tensor]:
     """The gradients of max(x, y): g where not [x < y], and g where not [x > y], halved
     where x == y.
 
     Written with "not" so that a NaN on either side (every comparison False) sends the
     whole gradient to both, as PyTorch's masked_fill formulas do.  For min, swap them.
     With where(), not g * mask: the losing side gets 0 even where g is inf (inf * 0 is nan).
+    The masks are constants: the gradient of a max is piecewise constant in x and y.
     """
-    half = np.where(x == y, g / 2, g)
-    return np.where(x < y, 0, half), np.where(x > y, 0, half)
+    half = where(x == y, g / 2, g)
+    return where(x < y, 0, half), where(x > y, 0, half)
 
 
 @tensor_method
@@ -165,9 +171,8 @@ def clip(x: Tensor, min: Optional[float] = None, max: Optional[float] = None) ->
         dt = np.result_type(dt, *(np.asarray(v) for v in given))
     out = np.clip(x.array, lo, hi).astype(dt, copy=False)
 
-    @numpy_rule
     def backward(g):  # d/dx clip(x) = 1 inside [min, max], 0 outside (0 even where g is inf)
-        return (np.where((x.array >= lo) & (x.array <= hi), g, 0),)
+        return (where((x.array >= lo) & (x.array <= hi), g, 0),)
     return record("clip", out, (x,), backward)
 
 
@@ -209,19 +214,14 @@ def _cast(x: Tensor, dtype: np.dtype) -> Tensor:
     if np.dtype(dtype).kind not in "fc":  # ints and bools have no gradient (PyTorch: detached)
         return Tensor(out, dtype=out.dtype)
 
-    @numpy_rule
     def backward(g):  # d cast(x)/dx = 1: the gradient is cast back to x's dtype
-        return (g.astype(x.dtype),)
+        return (_cast(g, x.dtype),)
     return record("cast", out, (x,), backward)
 
 
 def _cast_copy(x: Tensor) -> Tensor:
     out = x.array.copy()
-
-    @numpy_rule
-    def backward(g):  # a copy: d/dx = 1
-        return (g,)
-    return record("copy", out, (x,), backward)
+    return record("copy", out, (x,), lambda g: (g,))  # a copy: d/dx = 1
 
 
 # --------------------------------------------------------------------------
@@ -233,9 +233,9 @@ def reciprocal(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore"):
         out = 1 / _floats(x)
 
-    @numpy_rule
     def backward(g):  # d/dx 1/x = -1/x^2
-        return (-g * out * out,)
+        r = _output(out, x.reciprocal)
+        return (-g * r * r,)
     return record("reciprocal", out, (x,), backward)
 
 
@@ -245,9 +245,8 @@ def rsqrt(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 1 / np.sqrt(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx x^(-1/2) = -1/2 x^(-3/2) = -out^3 / 2
-        return (-0.5 * g * out ** 3,)
+        return (-0.5 * g * _output(out, x.rsqrt) ** 3,)
     return record("rsqrt", out, (x,), backward)
 
 
@@ -257,9 +256,8 @@ def sign(x: Tensor) -> Tensor:
     d = x.array
     out = d.copy() if d.dtype == np.bool_ else _sign(d, d.dtype)
 
-    @numpy_rule
     def backward(g):  # d/dx sign(x) = 0 (a step; its jump at 0 is taken as 0, as PyTorch)
-        return (np.zeros_like(g),)
+        return (Tensor._wrap(np.zeros_like(g.array)),)
     return record("sign", out, (x,), backward)
 
 
@@ -268,9 +266,8 @@ def sin(x: Tensor) -> Tensor:
     """Sine."""
     out = np.sin(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx sin x = cos x
-        return (g * np.cos(x.array),)
+        return (g * x.cos(),)
     return record("sin", out, (x,), backward)
 
 
@@ -279,9 +276,8 @@ def cos(x: Tensor) -> Tensor:
     """Cosine."""
     out = np.cos(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx cos x = -sin x
-        return (-g * np.sin(x.array),)
+        return (-g * x.sin(),)
     return record("cos", out, (x,), backward)
 
 
@@ -291,10 +287,9 @@ def log1p(x: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log1p(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx ln(1 + x) = 1 / (1 + x)
         with np.errstate(divide="ignore"):
-            return (g / (1 + x.array),)
+            return (g / (1 + x),)
     return record("log1p", out, (x,), backward)
 
 
@@ -303,9 +298,8 @@ def expm1(x: Tensor) -> Tensor:
     """e^x - 1, accurate for tiny x."""
     out = np.expm1(_floats(x))
 
-    @numpy_rule
     def backward(g):  # d/dx (e^x - 1) = e^x = out + 1
-        return (g * (out + 1),)
+        return (g * (_output(out, x.expm1) + 1),)
     return record("expm1", out, (x,), backward)
 
 
@@ -327,9 +321,8 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
                          f"input's shape {x.shape}") from None
     np.copyto(out, value, casting="unsafe", where=m)
 
-    @numpy_rule
     def backward(g):  # d/dx = 1 where x was kept, 0 where value was filled in
-        return (unbroadcast(np.where(m, 0, g), x.shape),)
+        return (unbroadcast(where(m, 0, g), x.shape),)
     return record("masked_fill", out, (x,), backward)
 
 
@@ -350,10 +343,9 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         raise ValueError(f"where: shapes {c.shape} (condition), {a.shape} (input) and "
                          f"{b.shape} (other) do not broadcast together") from None
 
-    @numpy_rule
     def backward(g):  # d/dinput = 1 where the condition holds, d/dother = 1 elsewhere
-        return (unbroadcast(np.where(c, g, 0), a.shape) if a.requires_grad else None,
-                unbroadcast(np.where(c, 0, g), b.shape) if b.requires_grad else None)
+        return (unbroadcast(where(c, g, 0), a.shape) if a.requires_grad else None,
+                unbroadcast(where(c, 0, g), b.shape) if b.requires_grad else None)
     return record("where", out, (a, b), backward)
 
 

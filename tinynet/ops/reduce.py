@@ -2,8 +2,9 @@
 cumsum, and the softmax family.
 
 A reduction's backward must undo the lost axes: the gradient of each output element is
-spread back over the input elements it summarised (``np.broadcast_to`` of the gradient
-with the reduced axes kept as size 1).
+spread back over the input elements it summarised (``broadcast_to`` of the gradient
+with the reduced axes kept as size 1).  The rules compute with Tensor ops, so a recorded
+backward (``create_graph=True``) can be differentiated again.
 """
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from typing import Any, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
-from ..tensor import Tensor, record
+from ..tensor import Tensor, is_grad_enabled, record
 from . import tensor_method
-from ..ops._arrays import numpy_rule
-from .elementwise import maximum, minimum
-from .shape import _dim
+from .elementwise import _output, maximum, minimum, where
+from .shape import _dim, scatter_add
 
 Axis = Union[None, int, Sequence[int]]
 
@@ -51,11 +51,16 @@ def _keep(keepdims: bool, keepdim: Optional[bool]) -> bool:
     return bool(keepdims if keepdim is None else keepdim)
 
 
-def _expand_back(g: np.ndarray, x: Tensor, axes: Optional[tuple], keepdims: bool) -> np.ndarray:
+def _expand_back(g: Tensor, x: Tensor, axes: Optional[tuple], keepdims: bool) -> Tensor:
     """Re-insert the reduced axes of ``g`` as size 1 so it broadcasts against ``x``."""
-    if not keepdims and axes is not None:
-        g = np.expand_dims(g, axes)
-    return g
+    if keepdims or axes is None:  # kept already, or a 0-d result: broadcasts as it is
+        return g
+    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
+
+
+def _kept(out: np.ndarray, axes: Optional[tuple], keepdims: bool) -> np.ndarray:
+    """A reduction's result array with the reduced axes as size 1 (see _expand_back)."""
+    return out if keepdims or axes is None else np.expand_dims(out, axes)
 
 
 @tensor_method
@@ -65,9 +70,8 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
     axes, kd = _axes(x, axis, dim), _keep(keepdims, keepdim)
     out = np.asarray(x.array.sum(axis=axes, keepdims=kd))
 
-    @numpy_rule
     def backward(g):  # d/dx_i sum(x) = 1: every input gets the output's gradient
-        return (np.broadcast_to(_expand_back(g, x, axes, kd), x.shape),)
+        return (_expand_back(g, x, axes, kd).broadcast_to(x.shape),)
     return record("sum", out, (x,), backward)
 
 
@@ -81,9 +85,8 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
     out = np.asarray(x.array.mean(axis=axes, keepdims=kd))
     n = x.size // builtins.max(out.size, 1) if x.size else 0
 
-    @numpy_rule
     def backward(g):  # d/dx_i mean(x) = 1/n
-        return (np.broadcast_to(_expand_back(g, x, axes, kd) / n, x.shape),)
+        return ((_expand_back(g, x, axes, kd) / n).broadcast_to(x.shape),)
     return record("mean", out, (x,), backward)
 
 
@@ -94,11 +97,10 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, dim: Axis, keepdim: Optional
         raise ValueError(f"{name}: cannot reduce over an empty dimension (shape {x.shape})")
     out = np.asarray(fn(x.array, axis=axes, keepdims=kd))
 
-    @numpy_rule
     def backward(g):  # d/dx_i max(x) = 1 at the maximum, shared equally among ties
-        hit = x.array == _expand_back(out, x, axes, kd)
-        count = hit.sum(axis=axes, keepdims=True)
-        return ((_expand_back(g, x, axes, kd) * hit / count).astype(x.dtype, copy=False),)
+        hit = x.array == _kept(out, axes, kd)
+        share = (hit / hit.sum(axis=axes, keepdims=True)).astype(x.dtype, copy=False)
+        return (_expand_back(g, x, axes, kd) * Tensor._wrap(share),)  # constant in x
     return record(name, out, (x,), backward)
 
 
@@ -123,11 +125,10 @@ def _select(x: Tensor, dim: Any, keepdim: bool, arg: Any, name: str) -> MaxMin:
     if x.ndim == 0:
         shape = ()
 
-    @numpy_rule
     def backward(g):  # d/dx_i max_j(x_j) = 1 at the selected index i, 0 elsewhere
-        dx = np.zeros_like(xd)
-        np.put_along_axis(dx, idx, g.reshape(idx.shape), axis=d)
-        return (dx.reshape(x.shape),)
+        at = tuple(idx if i == d else p for i, p in enumerate(np.indices(idx.shape, sparse=True)))
+        gx = scatter_add(g.reshape(idx.shape), xd.shape, at, unique=True)
+        return (gx if x.ndim else gx.reshape(()),)
     out = record(name, values.reshape(shape), (x,), backward)
     return MaxMin(out, Tensor(idx.reshape(shape)))
 
@@ -237,10 +238,10 @@ def var(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
 
     scale = 2 / denom if denom > 0 else np.inf  # n <= correction: inf/nan like the forward
 
-    @numpy_rule
     def backward(g):  # d/dx_i var = 2 (x_i - mean) / (n - correction)
+        c = _output(centred, lambda: x - mean(x, axes, keepdims=True))
         with np.errstate(invalid="ignore"):
-            return ((_expand_back(g, x, axes, kd) * scale * centred).astype(x.dtype, copy=False),)
+            return (_expand_back(g, x, axes, kd) * scale * c,)
     return record("var", out, (x,), backward)
 
 
@@ -254,10 +255,9 @@ def std(x: Tensor, axis: Axis = None, unbiased: Optional[bool] = None, keepdims:
     v = var(x, axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
     out = np.sqrt(v.array)
 
-    @numpy_rule
     def backward(g):  # d/dv sqrt(v) = 1 / (2 sqrt(v)); taken as 0 where std = 0 (as PyTorch)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (np.where(out == 0, 0, g / (2 * out)),)
+            return (where(out == 0, 0, g / (2 * _output(out, v.sqrt))),)
     return record("std", out, (v,), backward)
 
 
@@ -271,17 +271,32 @@ def prod(x: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     kd = keepdim and dim is not None
     out = np.asarray(x.array.prod(axis=axes, keepdims=kd))
 
-    @numpy_rule
-    def backward(g):  # d/dx_i prod(x) = prod_{j != i} x_j, computed without dividing by 0:
-        # p = product of the non-zero x_j; no zero: p / x_i; one zero: p at the zero and 0
-        # elsewhere; two or more zeros: 0 everywhere
-        zero = x.array == 0
+    def backward(g):  # d/dx_i prod(x) = prod_{j != i} x_j, the product of the others
+        others = _product_of_others(x, axes, lambda: prod(x, dim, keepdim=True),
+                                    _kept(out, axes, kd))
+        return (_expand_back(g, x, axes, kd) * others,)
+    return record("prod", out, (x,), backward)
+
+
+def _product_of_others(x: Tensor, axes: Optional[tuple], recompute: Any,
+                       out: np.ndarray) -> Tensor:
+    """prod_{j != i} x_j over ``axes`` (one axis, or all), for each x_i, without 0/0."""
+    zero = x.array == 0
+    if not zero.any():  # the usual case: the whole product (``out``) divided by x_i
+        return _output(out, recompute) / x
+    if not is_grad_enabled():  # first order: from p, the product of the non-zero x_j:
+        # p at a slice's only zero and 0 elsewhere; 0 everywhere if it has two or more
         nzeros = zero.sum(axis=axes, keepdims=True)
         nonzero = np.where(zero, 1, x.array)
         p = nonzero.prod(axis=axes, keepdims=True)
-        dx = np.where(zero, np.where(nzeros == 1, p, 0), np.where(nzeros == 0, p / nonzero, 0))
-        return ((_expand_back(g, x, axes, kd) * dx).astype(x.dtype, copy=False),)
-    return record("prod", out, (x,), backward)
+        return Tensor._wrap(np.where(zero, np.where(nzeros == 1, p, 0),
+                                     np.where(nzeros == 0, p / nonzero, 0)))
+    # recorded, with zeros: differentiable again, at n times the memory: row i of a
+    # slice's n x n copy has x_i replaced by 1, and its product is the answer for x_i
+    xt = x.reshape(-1) if axes is None else x.transpose(axes[0], -1)  # slices along the last
+    copies = where(np.eye(xt.shape[-1], dtype=bool), 1, xt.unsqueeze(-2))
+    others = prod(copies, -1)
+    return others.reshape(x.shape) if axes is None else others.transpose(axes[0], -1)
 
 
 @tensor_method
@@ -291,11 +306,17 @@ def cumsum(x: Tensor, dim: int) -> Tensor:
     xd = x.array.reshape(x.shape or (1,))  # a 0-d tensor acts as 1-D (dim 0 or -1), as PyTorch
     out = np.cumsum(xd, axis=d).reshape(x.shape)
 
-    @numpy_rule
-    def backward(g):  # d out_i / d x_j = 1 for i >= j:  dx_j = sum_{i >= j} g_i (from the end)
-        gd = np.flip(g.reshape(xd.shape), d)
-        return (np.flip(np.cumsum(gd, axis=d), d).reshape(x.shape),)
-    return record("cumsum", out, (x,), backward)
+    # d out_i / d x_j = 1 for i >= j:  dx_j = sum_{i >= j} g_i, a running sum from the end
+    return record("cumsum", out, (x,), lambda g: (reverse_cumsum(g, d),))
+
+
+def reverse_cumsum(x: Tensor, dim: int) -> Tensor:
+    """Running sum along ``dim`` from the end: out_i = x_i + ... + x_{n-1}.  It is
+    cumsum's gradient, and cumsum is its gradient (each is the other's transpose)."""
+    d = _dim(x, dim, "reverse_cumsum")
+    xd = x.array.reshape(x.shape or (1,))
+    out = np.flip(np.cumsum(np.flip(xd, d), axis=d), d).reshape(x.shape)
+    return record("reverse_cumsum", out, (x,), lambda g: (cumsum(g, d),))
 
 
 # logical reductions: bool tensors, never on the tape
@@ -347,10 +368,9 @@ def logsumexp(x: Tensor, dim: Optional[int] = None, keepdim: bool = False, *,
         out_k = np.log(np.exp(x.array - m).sum(axis=ax, keepdims=True)) + m
     out = out_k if kd else np.squeeze(out_k, ax)
 
-    @numpy_rule
-    def backward(g):  # d/dx_i logsumexp(x) = softmax(x)_i
-        gk = g if kd else np.expand_dims(g, ax)
-        return (gk * np.exp(x.array - out_k),)
+    def backward(g):  # d/dx_i logsumexp(x) = softmax(x)_i = exp(x_i - logsumexp(x))
+        lse = _output(out_k, lambda: logsumexp(x, dim, True, axis=axis))
+        return ((g if kd else g.reshape(out_k.shape)) * (x - lse).exp(),)
     return record("logsumexp", out, (x,), backward)
 
 
@@ -361,9 +381,9 @@ def softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = None)
     e = np.exp(x.array - _max_keep(x.array, ax))
     out = e / e.sum(axis=ax, keepdims=True)
 
-    @numpy_rule
     def backward(g):  # dx = s * (g - sum(g * s))   (the softmax Jacobian applied to g)
-        return (out * (g - (g * out).sum(axis=ax, keepdims=True)),)
+        s = _output(out, lambda: softmax(x, dim, axis=axis))
+        return (s * (g - (g * s).sum(ax, keepdims=True)),)
     return record("softmax", out, (x,), backward)
 
 
@@ -374,7 +394,7 @@ def log_softmax(x: Tensor, dim: Optional[int] = None, *, axis: Optional[int] = N
     shifted = x.array - _max_keep(x.array, ax)
     out = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
 
-    @numpy_rule
-    def backward(g):  # dx = g - softmax(x) * sum(g)
-        return (g - np.exp(out) * g.sum(axis=ax, keepdims=True),)
+    def backward(g):  # dx = g - softmax(x) * sum(g),  softmax(x) = exp(log_softmax(x))
+        p = _output(out, lambda: log_softmax(x, dim, axis=axis)).exp()
+        return (g - p * g.sum(ax, keepdims=True),)
     return record("log_softmax", out, (x,), backward)

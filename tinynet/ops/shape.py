@@ -1,7 +1,8 @@
 """Ops that move elements around without changing them: reshape, transpose, slicing, cat...
 
 Their backward moves the gradient back the same way: reshape the gradient back,
-transpose it back, or scatter it back to where the elements came from.
+transpose it back, or scatter it back to where the elements came from (``scatter_add``,
+an op of its own, whose gradient picks the elements again).
 """
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..compat.promotion import KIND_RANK as _KIND_RANK
-from ..tensor import Tensor, record
+from ..tensor import Tensor, record, unbroadcast
 from . import tensor_method
-from ._arrays import numpy_rule
-from ._arrays import unbroadcast_array as unbroadcast
+from .elementwise import _cast
 from .._names import type_name
 
 
@@ -76,12 +76,14 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     if sorted(_dim(x, d, "permute") for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes")
     dims = tuple(_dim(x, d, "permute") for d in dims)
-    inverse = tuple(np.argsort(dims))
+    return _permute(x, dims, tuple(sorted(range(x.ndim), key=dims.__getitem__)))
 
-    @numpy_rule
-    def backward(g):  # move each gradient axis back where it came from
-        return (g.transpose(inverse),)
-    return record("permute", x.array.transpose(dims), (x,), backward, view_of=x)
+
+def _permute(x: Tensor, dims: tuple, inverse: tuple) -> Tensor:
+    """permute by checked ``dims``, whose inverse permutation is ``inverse``."""
+    # move each gradient axis back where it came from
+    return record("permute", x.array.transpose(dims), (x,),
+                  lambda g: (_permute(g, inverse, dims),), view_of=x)
 
 
 @tensor_method
@@ -141,10 +143,8 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
 
-    @numpy_rule
-    def backward(g):  # every copy contributed: sum the copies' gradients
-        return (unbroadcast(g, x.shape),)
-    return record("expand", out, (x,), backward, view_of=x)
+    # every copy contributed: sum the copies' gradients
+    return record("expand", out, (x,), lambda g: (unbroadcast(g, x.shape),), view_of=x)
 
 
 def _is_basic(idx: Any) -> bool:
@@ -166,18 +166,28 @@ def _getitem(x: Tensor, idx: Any) -> Tensor:
         # index with a trailing ... to get a 0-d VIEW, so x[0].add_(1) changes x, as in torch
         out = x.array[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
 
-    @numpy_rule
-    def backward(g):  # scatter the gradient back; repeated indices add up
-        gx = np.zeros(x.shape, dtype=g.dtype)
-        if basic:
-            gx[idx] = g
-        else:
-            np.add.at(gx, idx, g)
-        return (gx,)
-    return record("getitem", np.asarray(out), (x,), backward, view_of=x if basic else None)
+    # scatter the gradient back; repeated indices add up (basic indices cannot repeat)
+    return record("getitem", np.asarray(out), (x,),
+                  lambda g: (scatter_add(g, x.shape, idx, unique=basic),),
+                  view_of=x if basic else None)
 
 
 Tensor.__getitem__ = _getitem  # type: ignore[attr-defined]
+
+
+def scatter_add(src: Tensor, shape: tuple, idx: Any, unique: bool = False) -> Tensor:
+    """Zeros of ``shape`` with ``src`` added at ``[idx]`` (repeated positions add up): the
+    gradient of ``x[idx]``, of gather and of index_select.  ``unique``: no position repeats,
+    so a plain assignment does.  (Not torch's ``Tensor.scatter_add``: ``idx`` is a numpy index.)
+
+    It is linear in ``src``; its gradient picks the same elements back: ``g[idx]``.
+    """
+    out = np.zeros(shape, dtype=src.dtype)
+    if unique:
+        out[idx] = src.array
+    else:
+        np.add.at(out, idx, src.array)
+    return record("scatter_add", out, (src,), lambda g: (_getitem(g, idx),))
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -191,11 +201,11 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.ndim != ts[0].ndim or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
             raise ValueError(f"cat: shapes {[t.shape for t in ts]} differ outside dim {dim}")
     out = np.concatenate([t.array for t in ts], axis=d, dtype=_join_dtype(ts))
-    bounds = np.cumsum([t.shape[d] for t in ts])[:-1]
+    ends = np.cumsum([t.shape[d] for t in ts]).tolist()
 
-    @numpy_rule
-    def backward(g):  # each input gets its own slab of the gradient
-        return tuple(s.astype(t.dtype, copy=False) for s, t in zip(np.split(g, bounds, axis=d), ts))
+    def backward(g):  # each input gets its own slab of the gradient (a view), in its dtype
+        return tuple(_cast(_piece(g, d, slice(e - t.shape[d], e)), t.dtype)
+                     if t.requires_grad else None for t, e in zip(ts, ends))
     return record("cat", out, tuple(ts), backward)
 
 
@@ -210,9 +220,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     d = _dim(ts[0], dim, "stack", extra=1)
     out = np.stack([t.array for t in ts], axis=d, dtype=_join_dtype(ts))
 
-    @numpy_rule
     def backward(g):  # input k gets slice k of the gradient along the new axis
-        return tuple(np.take(g, k, axis=d).astype(t.dtype, copy=False) for k, t in enumerate(ts))
+        return tuple(_cast(_piece(g, d, k), t.dtype) if t.requires_grad else None
+                     for k, t in enumerate(ts))
     return record("stack", out, tuple(ts), backward)
 
 
@@ -242,11 +252,8 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     out = np.pad(x.array, widths, mode="constant",
                  constant_values=0 if value is None else value)  # F.pad's default is None
     inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-
-    @numpy_rule
-    def backward(g):  # the padding was constant: only the inner block had a gradient
-        return (g[inner],)
-    return record("pad", out, (x,), backward)
+    # the padding was constant: only the inner block had a gradient (cropped out, a view)
+    return record("pad", out, (x,), lambda g: (_getitem(g, inner),))
 
 
 @tensor_method
@@ -256,11 +263,14 @@ def flip(x: Tensor, *dims: Any) -> Tensor:
     if len(set(ds)) != len(ds):
         raise ValueError(f"flip: a dim appears more than once in dims {_dims(dims)}")
     out = np.flip(x.array, ds).copy() if x.ndim else x.array.copy()
+    # flipping is its own inverse: flip the gradient back
+    return record("flip", out, (x,), lambda g: (_flipped(g, ds),))
 
-    @numpy_rule
-    def backward(g):  # flipping is its own inverse: flip the gradient back
-        return (np.flip(g, ds) if x.ndim else g,)
-    return record("flip", out, (x,), backward)
+
+def _flipped(x: Tensor, ds: tuple) -> Tensor:
+    """``x`` reversed along ``ds`` as a view (flip's gradient: no copy needed there)."""
+    out = np.flip(x.array, ds) if x.ndim else x.array
+    return record("flip", out, (x,), lambda g: (_flipped(g, ds),), view_of=x)
 
 
 # --------------------------------------------------------------------------
@@ -363,12 +373,9 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     # where each output element comes from: its own position, with index's value at dim d
     where = tuple(idx if i == d else p for i, p in enumerate(np.indices(idx.shape, sparse=True)))
 
-    @numpy_rule
-    def backward(g):  # out = x[where]: each x element gets the sum of the gradients it fed
-        gx = np.zeros(x.shape, dtype=g.dtype)
-        np.add.at(gx, where, g)
-        return (gx,)
-    return record("gather", np.asarray(x.array[where]), (x,), backward)
+    # out = x[where]: each x element gets the sum of the gradients it fed
+    return record("gather", np.asarray(x.array[where]), (x,),
+                  lambda g: (scatter_add(g, x.shape, where),))
 
 
 @tensor_method
@@ -383,9 +390,8 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     where = (slice(None),) * d + (idx.reshape(-1),)
     out = xd[where]
 
-    @numpy_rule
     def backward(g):  # out = x[..., index, ...]: scatter-add the gradient back
-        gx = np.zeros(xd.shape, dtype=g.dtype)
-        np.add.at(gx, where, g.reshape(out.shape))
-        return (gx.reshape(x.shape),)
+        if x.ndim == 0:
+            return (scatter_add(g.reshape(out.shape), xd.shape, where).reshape(()),)
+        return (scatter_add(g, x.shape, where),)
     return record("index_select", out if x.ndim else out.reshape(()), (x,), backward)

@@ -297,7 +297,12 @@ def _cross_entropy_rows(input: Tensor, x: np.ndarray, q: np.ndarray, w: Optional
                                        np.nan, 0.0).astype(x.dtype) + np.zeros_like(x))
         else:                                    # and exactly 0 where ignored
             sm = _softmax_rows(input, e, sumexp)
-            dx = (sm * Tensor._wrap(qw.sum(axis=1, keepdims=True)) - Tensor._wrap(qw)) * gcol
+            qw_t = Tensor._wrap(qw)
+            if p is not None and p.requires_grad and is_grad_enabled():  # recorded: q is
+                c = x.shape[1]                                          # a function of p
+                qp = _rows_t(p if p.dtype == x.dtype else _cast(p, x.dtype)) * (1.0 - s) + s / c
+                qw_t = qp * Tensor._wrap(w) if w is not None else qp
+            dx = (sm * qw_t.sum(1, keepdim=True) - qw_t) * gcol
             if kept is not None:
                 dx = dx * Tensor._wrap(kept[:, None].astype(x.dtype))
         dx = _unrows_t(dx, input.shape)

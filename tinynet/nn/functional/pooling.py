@@ -6,6 +6,11 @@ For kernel offset (a, b) the strided slice
 
 holds element (a, b) of every window at once, so a pooling layer is a loop over
 the kh*kw offsets, each a whole-array numpy operation.
+
+The gradients are ops of their own, so ``backward(create_graph=True)`` can differentiate
+them again: max pooling's gradient *scatters* g onto each window's winning pixel (its
+gradient *gathers* gg from those pixels), average pooling's *spreads* g/(kh*kw) over each
+window (its gradient is average pooling again).
 """
 from __future__ import annotations
 
@@ -14,7 +19,6 @@ from typing import Iterator, NamedTuple, Optional, Union
 import numpy as np
 
 from tinynet.tensor import Tensor, record
-from tinynet.ops._arrays import numpy_rule
 
 from ._args import pair
 from tinynet._names import type_name
@@ -47,17 +51,17 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     x = _check_input(input, "max_pool2d")
     check_unsupported("max_pool2d", padding, dilation=dilation, ceil_mode=ceil_mode,
                       return_indices=return_indices)
-    g = _geometry(x.array, kernel_size, stride, padding, "max_pool2d")
-    xpad = _padded(x.array, g, -np.inf)
+    geo = _geometry(x.array, kernel_size, stride, padding, "max_pool2d")
+    xpad = _padded(x.array, geo, -np.inf)
 
     # Running maximum over the kernel offsets k = 0, 1, ... in scan order; where offset
     # k is strictly larger it becomes the winner, so ties go to the first maximum:
     # idx = max(idx, k * [win > out]) since k grows.  Each window is first copied into
     # a contiguous buffer: numpy compares and takes maxima ~2x faster on contiguous
     # arrays than on strided views, and the strided copy itself is cheap.
-    windows = _windows(xpad, g)
+    windows = _windows(xpad, geo)
     out = np.array(next(windows), order="C")
-    idx = np.zeros(out.shape, dtype=np.uint8 if g.kh * g.kw <= 256 else np.intp)
+    idx = np.zeros(out.shape, dtype=np.uint8 if geo.kh * geo.kw <= 256 else np.intp)
     win_c = np.empty_like(out)
     better = np.empty(out.shape, dtype=bool)
     k_better = np.empty_like(idx)
@@ -68,22 +72,13 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         np.multiply(better.view(np.uint8), idx.dtype.type(k), out=k_better)
         np.maximum(idx, k_better, out=idx)
     del win_c, better, k_better
-    if g.ph or g.pw or np.isnan(out).any():  # rare: NaN, or -inf beside padding
-        _torch_winners(xpad, x.shape, g, out, idx)
+    if geo.ph or geo.pw or np.isnan(out).any():  # rare: NaN, or -inf beside padding
+        _torch_winners(xpad, x.shape, geo, out, idx)
 
-    @numpy_rule
-    def backward(dout):  # d max / d x = 1 at the winning position of the window, 0 elsewhere
-        # one scatter per offset: window element k gets dout where offset k won
+    def backward(g):  # d max / d x = 1 at the winning position of the window, 0 elsewhere
         # (``*_like``: dx gets the input's memory layout)
-        dxpad = np.empty_like(xpad) if g.tiling else np.zeros_like(xpad)
-        hit = np.empty(idx.shape, dtype=bool)
-        for k, dwin in enumerate(_windows(dxpad, g)):
-            np.equal(idx, k, out=hit)
-            if g.overlapping:
-                dwin += dout * hit
-            else:                               # each pixel lies in one window: assign
-                np.multiply(dout, hit, out=dwin)
-        return (_unpadded(dxpad, g),)
+        dxpad = np.empty_like(xpad) if geo.tiling else np.zeros_like(xpad)
+        return (_max_pool_scatter(g, idx, geo, dxpad),)
 
     return record("max_pool2d", out, (x,), backward)
 
@@ -110,30 +105,75 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     x = _check_input(input, "avg_pool2d")
     check_unsupported("avg_pool2d", padding, ceil_mode=ceil_mode,
                       count_include_pad=count_include_pad, divisor_override=divisor_override)
-    g = _geometry(x.array, kernel_size, stride, padding, "avg_pool2d")
-    xpad = _padded(x.array, g, 0)
-    area = g.kh * g.kw
+    geo = _geometry(x.array, kernel_size, stride, padding, "avg_pool2d")
+    xpad = _padded(x.array, geo, 0)
+    area = geo.kh * geo.kw
 
-    windows = _windows(xpad, g)
+    windows = _windows(xpad, geo)
     out = np.array(next(windows))           # running sum over the kernel offsets
     for win in windows:
         out += win
     out /= area
-    pad_shape, dtype = xpad.shape, xpad.dtype
+    pad_shape = xpad.shape
     del xpad
 
-    @numpy_rule
-    def backward(dout):  # d mean / d x = 1/(kh*kw) for every pixel of the window
-        dxpad = np.zeros(pad_shape, dtype=dtype)
-        dshare = dout / area
-        for dwin in _windows(dxpad, g):
-            if g.overlapping:
-                dwin += dshare
-            else:
-                dwin[...] = dshare
-        return (_unpadded(dxpad, g),)
+    def backward(g):  # d mean / d x = 1/(kh*kw) for every pixel of the window
+        return (_avg_pool_spread(g, geo, pad_shape),)
 
     return record("avg_pool2d", out, (x,), backward)
+
+
+# --------------------------------------------------------------------------
+# The gradients as ops: each is linear in g, and its gradient is its adjoint
+# --------------------------------------------------------------------------
+def _max_pool_scatter(g: Tensor, winners: np.ndarray, geo: "_Geometry",
+                      dxpad: np.ndarray) -> Tensor:
+    """max_pool2d's input gradient: g (..., Ho, Wo) added onto the winning pixel of each
+    window.  ``dxpad``: a buffer of the padded input's shape (zeros, unless the windows
+    tile it); returns dx (..., H, W).  Its gradient gathers gg from the winners."""
+    dout = g.array
+    hit = np.empty(winners.shape, dtype=bool)
+    for k, dwin in enumerate(_windows(dxpad, geo)):  # one scatter per kernel offset
+        np.equal(winners, k, out=hit)                # the windows that offset k won
+        if geo.overlapping:
+            dwin += dout * hit
+        else:                                        # each pixel lies in one window: assign
+            np.multiply(dout, hit, out=dwin)
+    pad_shape = dxpad.shape
+
+    def backward(gg):
+        return (_max_pool_gather(gg, winners, geo, pad_shape),)
+    return record("max_pool2d_scatter", _unpadded(dxpad, geo), (g,), backward)
+
+
+def _max_pool_gather(gg: Tensor, winners: np.ndarray, geo: "_Geometry",
+                     pad_shape: tuple) -> Tensor:
+    """The adjoint of the scatter: out[..., i, j] = gg at the pixel that won window (i, j).
+    Its gradient scatters back."""
+    ggpad = _padded(gg.array, geo, 0)
+    out = np.empty(winners.shape, dtype=ggpad.dtype)
+    for k, win in enumerate(_windows(ggpad, geo)):
+        np.copyto(out, win, where=winners == k)
+
+    def backward(ggg):
+        return (_max_pool_scatter(ggg, winners, geo, np.zeros(pad_shape, ggg.dtype)),)
+    return record("max_pool2d_gather", out, (gg,), backward)
+
+
+def _avg_pool_spread(g: Tensor, geo: "_Geometry", pad_shape: tuple) -> Tensor:
+    """avg_pool2d's input gradient: g/(kh*kw) added onto every pixel of each window.
+    Its gradient, the adjoint of spreading, is average pooling."""
+    dxpad = np.zeros(pad_shape, dtype=g.dtype)
+    dshare = g.array / (geo.kh * geo.kw)
+    for dwin in _windows(dxpad, geo):
+        if geo.overlapping:
+            dwin += dshare
+        else:
+            dwin[...] = dshare
+
+    def backward(gg):
+        return (avg_pool2d(gg, (geo.kh, geo.kw), (geo.sh, geo.sw), (geo.ph, geo.pw)),)
+    return record("avg_pool2d_spread", _unpadded(dxpad, geo), (g,), backward)
 
 
 # --------------------------------------------------------------------------
@@ -155,16 +195,16 @@ class _Geometry(NamedTuple):
     tiling: bool
 
 
-def _windows(xpad: np.ndarray, g: _Geometry) -> Iterator[np.ndarray]:
+def _windows(xpad: np.ndarray, geo: _Geometry) -> Iterator[np.ndarray]:
     """For each offset (a, b) in scan order, the view (..., Ho, Wo) holding element (a, b)
     of every window:  view[..., i, j] = xpad[..., i*sh + a, j*sw + b]."""
-    for a in range(g.kh):
-        for b in range(g.kw):
-            yield xpad[..., a: a + g.sh * (g.Ho - 1) + 1: g.sh,
-                       b: b + g.sw * (g.Wo - 1) + 1: g.sw]
+    for a in range(geo.kh):
+        for b in range(geo.kw):
+            yield xpad[..., a: a + geo.sh * (geo.Ho - 1) + 1: geo.sh,
+                       b: b + geo.sw * (geo.Wo - 1) + 1: geo.sw]
 
 
-def _torch_winners(xpad: np.ndarray, shape: tuple[int, ...], g: _Geometry,
+def _torch_winners(xpad: np.ndarray, shape: tuple[int, ...], geo: _Geometry,
                    out: np.ndarray, idx: np.ndarray) -> None:
     """Redo ``idx`` where PyTorch's rule differs from the fast loop's, in place.
 
@@ -176,31 +216,31 @@ def _torch_winners(xpad: np.ndarray, shape: tuple[int, ...], g: _Geometry,
     fix = np.isnan(out) | (out == -np.inf)
     if not fix.any():
         return
-    valid = _padded(np.ones(shape, dtype=bool), g, False)
+    valid = _padded(np.ones(shape, dtype=bool), geo, False)
     best = np.full(out.shape, -np.inf, dtype=out.dtype)
     first = np.ones(out.shape, dtype=bool)     # no real pixel seen yet
-    for k, (win, ok) in enumerate(zip(_windows(xpad, g), _windows(valid, g))):
+    for k, (win, ok) in enumerate(zip(_windows(xpad, geo), _windows(valid, geo))):
         take = ok & (first | (win > best) | np.isnan(win)) & fix
         idx[take] = k
         best = np.where(take, win, best)
         first &= ~ok
 
 
-def _padded(x: np.ndarray, g: _Geometry, value: float) -> np.ndarray:
+def _padded(x: np.ndarray, geo: _Geometry, value: float) -> np.ndarray:
     """x with ph rows / pw columns of ``value`` on each side (x itself when there is no padding)."""
-    if g.ph == 0 and g.pw == 0:
+    if geo.ph == 0 and geo.pw == 0:
         return x
     H, W = x.shape[-2:]
-    xpad = np.full(x.shape[:-2] + (H + 2 * g.ph, W + 2 * g.pw), value, dtype=x.dtype)
-    xpad[..., g.ph:g.ph + H, g.pw:g.pw + W] = x
+    xpad = np.full(x.shape[:-2] + (H + 2 * geo.ph, W + 2 * geo.pw), value, dtype=x.dtype)
+    xpad[..., geo.ph:geo.ph + H, geo.pw:geo.pw + W] = x
     return xpad
 
 
-def _unpadded(dxpad: np.ndarray, g: _Geometry) -> np.ndarray:
+def _unpadded(dxpad: np.ndarray, geo: _Geometry) -> np.ndarray:
     """Drop the padding's rows and columns (their gradient goes nowhere)."""
-    if g.ph == 0 and g.pw == 0:
+    if geo.ph == 0 and geo.pw == 0:
         return dxpad
-    return dxpad[..., g.ph:dxpad.shape[-2] - g.ph, g.pw:dxpad.shape[-1] - g.pw]
+    return dxpad[..., geo.ph:dxpad.shape[-2] - geo.ph, geo.pw:dxpad.shape[-1] - geo.pw]
 
 
 def check_unsupported(op: str, padding: object, dilation: object = 1, ceil_mode: object = False,
