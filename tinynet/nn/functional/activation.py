@@ -22,14 +22,17 @@ def _tensor(input: object, fn: str) -> Tensor:
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0), elementwise.  ``inplace=True`` overwrites the input and returns it
-    (only allowed when nothing is being recorded for it, as for dropout)."""
+    """max(x, 0), elementwise.  ``inplace=True`` overwrites the input and returns it; while
+    recording, an input made by an op gets the out-of-place result instead (the same
+    values and gradients), as ``x += y`` does, and a leaf that requires grad is refused."""
     x = _tensor(input, "relu")
     if not inplace:
         return elementwise.relu(x)
     if is_grad_enabled() and x.requires_grad:
-        raise RuntimeError("relu(inplace=True): the input requires grad, and tinynet forbids "
-                           "in-place changes while recording; use inplace=False")
+        if x.is_leaf:
+            raise RuntimeError("relu(inplace=True): a leaf tensor that requires grad cannot "
+                               "be changed in place (as in PyTorch); use inplace=False")
+        return elementwise.relu(x)
     return x._inplace("relu", lambda d: np.maximum(d, 0, out=d))
 
 

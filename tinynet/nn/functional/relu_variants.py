@@ -40,13 +40,19 @@ def _number(name: str, what: str, value: Any) -> float:
 
 
 def _maybe_inplace(name: str, x: Tensor, inplace: bool, fn: Callable[[Tensor], Tensor]) -> Tensor:
-    """``fn(x)``, or with ``inplace=True`` written into x's memory and x returned (allowed
-    only when nothing is recorded for x, as ``F.relu(inplace=True)``)."""
+    """``fn(x)``, or with ``inplace=True`` written into x's memory and x returned.
+
+    While recording, x made by an op gets the out-of-place result instead (the same
+    values and gradients; ``x`` itself is left as it was), as ``x += y`` does; a leaf
+    that requires grad is refused, as in PyTorch."""
     if not inplace:
         return fn(x)
     if is_grad_enabled() and x.requires_grad:
-        raise RuntimeError(f"{name}(inplace=True): the input requires grad, and tinynet "
-                           f"forbids in-place changes while recording; use inplace=False")
+        if x.is_leaf:
+            raise RuntimeError(f"{name}(inplace=True): a leaf tensor that requires grad "
+                               f"cannot be changed in place (as in PyTorch); use "
+                               f"inplace=False")
+        return fn(x)
     out = fn(x.detach()).array
     return x._inplace(name, lambda d: np.copyto(d, out))
 
