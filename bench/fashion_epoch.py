@@ -14,16 +14,9 @@ import time
 
 
 import tinynet
-import tinynet.nn as nn
 import tinynet.nn.functional as F
 from tinynet.data import DataLoader, FashionMNIST
-
-
-def reference_cnn() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+from tinynet.models import reference_cnn
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import time
 import tinynet as tn
 import tinynet.nn as nn
 from tinynet.data import DataLoader, TensorDataset, load_dataset
+from tinynet.models import reference_cnn
 
 QUICK = os.environ.get("TINYNET_DEMO_QUICK") == "1"
 EPOCHS = 1 if QUICK else 8
@@ -26,14 +27,12 @@ if QUICK:  # a taste only: 256 training and 200 test images
 loader = DataLoader(TensorDataset(train_images, train_labels), batch_size=64, shuffle=True)
 test_loader = DataLoader(TensorDataset(test_images, test_labels), batch_size=500)
 
-# Model: two conv blocks (each halves the image), then a 2-layer classifier.
-model = nn.Sequential(
-    nn.Conv2d(1, 16, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 16 x 14 x 14
-    nn.Conv2d(16, 32, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 32 x 7 x 7
-    nn.Flatten(),
-    nn.Linear(32 * 7 * 7, 128), nn.ReLU(),
-    nn.Dropout(0.5),                                 # p = probability of DROPPING a unit
-    nn.Linear(128, 10))                              # 10 class scores (logits)
+# Model: tinynet's reference CNN (tinynet/models.py), the net `tinynet train` trains:
+#   Conv2d(1, 8, 3, padding=1) - ReLU - MaxPool2d(2)     ->  8 x 14 x 14
+#   Conv2d(8, 16, 3, padding=1) - ReLU - MaxPool2d(2)    -> 16 x 7 x 7
+#   Flatten - Linear(784, 128) - ReLU - Dropout(0.5) - Linear(128, 10)   -> 10 class scores
+# Dropout's 0.5 is the probability of DROPPING a unit, as in PyTorch.
+model = reference_cnn(dropout=0.5)
 loss_fn = nn.CrossEntropyLoss()                      # softmax + negative log-likelihood
 optimizer = tn.optim.Adam(model.parameters(), lr=1e-3)
 print(model)

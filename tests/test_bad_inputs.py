@@ -105,10 +105,13 @@ def test_missing_files_message_names_the_command_line_flag(tmp_path, capsys):
 # --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def good_run(tmp_path_factory):
-    """One epoch on 20 embedded digits (an empty --data-dir and no download: offline)."""
+    """One epoch on 20 embedded digits (an empty default data folder and no download:
+    offline; a --data-dir without the files would be an error)."""
     tmp = tmp_path_factory.mktemp("good")
-    assert main(["train", "--epochs", "1", "--train-size", "20", "--batch-size", "20",
-                 "--data-dir", str(tmp / "empty"), "--out", str(tmp / "run"), *QUIET]) == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINYNET_DATA", str(tmp / "empty"))
+        assert main(["train", "--epochs", "1", "--train-size", "20", "--batch-size", "20",
+                     "--out", str(tmp / "run"), *QUIET]) == 0
     return tmp / "run" / "model.npz"
 
 

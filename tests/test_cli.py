@@ -293,7 +293,7 @@ def compare(out, *extra):
 def check_comparison_files(out: Path) -> dict:
     rows = list(csv.reader((out / "dropout_comparison.csv").open()))
     assert rows[0] == ["run", "dropout", "conv_dropout", "epoch", "train_loss", "train_acc",
-                       "test_loss", "test_acc", "lr", "seconds"]
+                       "test_loss", "test_acc", "lr", "seconds", "val_loss", "val_acc"]
     assert [(r[0], r[3]) for r in rows[1:]] == [("no_dropout", "1"), ("no_dropout", "2"),
                                                 ("dropout", "1"), ("dropout", "2")]
     doc = json.loads((out / "dropout_comparison.json").read_text())
@@ -314,8 +314,8 @@ def test_compare_dropout_writes_table_csv_json_and_plot(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert compare(out) == 0
     text = capsys.readouterr().out
-    for row in ("final test accuracy", "best test accuracy", "train-test gap",
-                "final test loss"):
+    for row in ("final test accuracy", "best epoch (validation acc.)",
+                "test accuracy at best epoch", "train-test gap", "final test loss"):
         assert row in text
     doc = check_comparison_files(out)
     png = (out / "dropout_comparison.png").read_bytes()

@@ -431,12 +431,24 @@ def test_load_dataset_falls_back_to_embedded(tmp_path, capsys):
     assert ds.source == "embedded" and len(ds) == 1000
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(root) in err and "embedded" in err
+    assert "downloading is off" in err and "download=False" not in err
     start = time.monotonic()  # with download=True: the (closed) mirrors are tried first
     ds = load_dataset("mnist", train=True, root=root, download=True)
     assert time.monotonic() - start < 2.0 and len(ds) == 4000
     assert "no network" in capsys.readouterr().err
     load_dataset("mnist", train=True, root=root, download=False, verbose=False)
     assert capsys.readouterr().err == ""
+
+
+def test_dataset_not_found_says_where_and_what_to_a_program(tmp_path):
+    root = tmp_path / "typo"
+    for download in (False, True):  # True: the (closed) mirrors are tried first
+        with pytest.raises(DatasetNotFoundError) as info:
+            MNIST(root=root, train=True, download=download)
+        e = info.value
+        assert str(root) in str(e) and e.folder == root and e.split == "training"
+        assert e.files == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+        assert (e.reason is None) == (not download)
 
 
 def test_load_dataset_prefers_files_and_has_no_fashion_fallback(tmp_path):

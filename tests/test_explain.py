@@ -175,7 +175,7 @@ def test_explain_dropout_worked_example_is_the_real_mask(capsys, p, seed):
                                rtol=1e-3)
     assert f"1 - p = {1 - p:g}" in out
     for rule in ("H = D ⊙ Y", "dL/dY = dL/dH ⊙ D", "H = (1-p) Y", "E[D ⊙ Y / (1-p)] = Y",
-                 "DROPPING", "Phi(p)"):
+                 "DROPPING", "Phi(keep)"):
         assert rule in out
 
 

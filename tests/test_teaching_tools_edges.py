@@ -166,7 +166,7 @@ def tiny_data(no_network_no_data, monkeypatch):
 
 
 def test_train_stops_when_an_epochs_last_step_diverges(tiny_data, tmp_path, capsys):
-    """Every batch's loss is finite, but the last step (lr 1e10) breaks the model: the
+    """Every batch's loss is finite, but the last step (lr 1e30) breaks the model: the
     test loss is NaN.  Training must stop naming the epoch, and keep the saved model."""
     out = tmp_path / "run"
     base = ["train", "--train-size", "64", "--batch-size", "64", "--epochs", "1",
@@ -174,7 +174,7 @@ def test_train_stops_when_an_epochs_last_step_diverges(tiny_data, tmp_path, caps
     assert main(base + ["--lr", "0.01"]) == 0
     saved = (out / "model.npz").read_bytes()
     capsys.readouterr()
-    assert main(base + ["--lr", "1e10", "--overwrite"]) == 2
+    assert main(base + ["--lr", "1e30", "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "epoch 1" in err and "batch 1" in err and "--lr" in err
     assert (out / "model.npz").read_bytes() == saved

@@ -444,14 +444,14 @@ def test_graph_command_draws_a_trained_checkpoint(no_network_no_data, no_dot, tm
     assert main(["graph", "--html", "--checkpoint", str(ckpt), "--out", str(out),
                  "--batch-size", "3"]) == 0
     printed = capsys.readouterr().out
-    assert "conv 1->16->32->64" in printed and "trained 1 epoch;" in printed
+    assert "conv 1->8->16" in printed and "trained 1 epoch;" in printed
     assert "3 mnist test images (embedded digits)" in printed
     page = out.read_text()
     assert "CNN training step: model.npz" in page
     # the trained weights are drawn: conv1.bias's values in the page are the checkpoint's
     bias = tn.load(str(ckpt))["model"]["conv1.bias"]
     assert f"value [{float(bias[0]):.4g}, {float(bias[1]):.4g}," in page
-    assert "conv3.weight" in page and "(3, 1, 28, 28)" in page
+    assert "conv2.weight" in page and "(3, 1, 28, 28)" in page
 
 
 def test_graph_checkpoint_without_its_test_images_draws_a_random_batch(

@@ -1,16 +1,23 @@
-"""The small CNNs the command line trains, built from a plain config dict.
+"""tinynet's one CNN: the network every command, demo and benchmark trains.
 
-A config is JSON-friendly, so a checkpoint can carry it and ``tinynet evaluate``
-can rebuild the very same network without any flags::
+:func:`reference_cnn` is the course's reference CNN; ``tinynet train``,
+``compare-dropout`` (with and without dropout), ``graph``, the demos and
+``bench/train_step.py`` all build it here, so they all train and draw the same net::
 
-    config = cnn_config(channels=[16, 32, 64], hidden=128, dropout=0.5)
+    model = reference_cnn()                   # dropout 0.5 before the last layer
+    model = reference_cnn(dropout=0.0)        # the same net without dropout
+
+Behind it is a plain config dict.  A config is JSON-friendly, so a checkpoint can
+carry it and ``tinynet evaluate`` can rebuild the very same network without any flags::
+
+    config = cnn_config(dropout=0.5)          # the reference CNN's config
     model = build_cnn(config)
 
 For each entry ``c`` of ``channels`` the network has one block
 ``Conv2d(3x3, padding 1) -> ReLU -> MaxPool2d(2)`` (each block halves the image
 side), optionally followed by ``Dropout(conv_dropout)``; then
 ``Flatten -> Linear(hidden) -> ReLU -> Dropout(dropout) -> Linear(num_classes)``.
-With ``channels=(8, 16)``, ``hidden=128`` this is the course's reference CNN:
+With the defaults (``channels=[8, 16]``, ``hidden=128``) this is the course's reference CNN:
 
     Conv2d(1,8,3,p=1)-ReLU-MaxPool2d(2)-Conv2d(8,16,3,p=1)-ReLU-MaxPool2d(2)
     -Flatten-Linear(784,128)-ReLU-Dropout(0.5)-Linear(128,10)
@@ -27,15 +34,15 @@ from typing import Any, Mapping
 
 from . import nn
 
-__all__ = ["CNN_DEFAULTS", "cnn_config", "build_cnn", "describe_cnn"]
+__all__ = ["CNN_DEFAULTS", "cnn_config", "build_cnn", "describe_cnn", "reference_cnn"]
 
-# Every key a CNN config has, with its default (the net ``tinynet train`` uses).
+# Every key a CNN config has, with its default: together, the reference CNN.
 CNN_DEFAULTS: dict[str, Any] = {
     "arch": "cnn",
     "in_channels": 1,       # grey images
     "image_size": 28,       # MNIST's 28 x 28 pixels
     "num_classes": 10,
-    "channels": [16, 32, 64],  # output channels of the conv blocks
+    "channels": [8, 16],    # output channels of the conv blocks
     "hidden": 128,          # width of the fully connected hidden layer
     "conv_dropout": 0.0,    # Dropout after each conv block (0 = none)
     "dropout": 0.5,         # Dropout before the last layer (0 = none)
@@ -112,8 +119,21 @@ def build_cnn(config: Mapping[str, Any] | None = None) -> nn.Sequential:
     return nn.Sequential(layers)
 
 
+def reference_cnn(dropout: float = 0.5, conv_dropout: float = 0.0) -> nn.Sequential:
+    """The reference CNN, freshly initialised (seed first with ``tinynet.manual_seed``)::
+
+        Conv2d(1,8,3,p=1)-ReLU-MaxPool2d(2)-Conv2d(8,16,3,p=1)-ReLU-MaxPool2d(2)
+        -Flatten-Linear(784,128)-ReLU-Dropout(dropout)-Linear(128,10)
+
+    ``dropout`` is the probability of dropping a hidden unit before the last layer,
+    ``conv_dropout`` after each conv block (0 = no such layer).
+    Input (N, 1, 28, 28) -> output (N, 10) class scores (logits).
+    """
+    return build_cnn(cnn_config(dropout=dropout, conv_dropout=conv_dropout))
+
+
 def describe_cnn(config: Mapping[str, Any]) -> str:
-    """One line, e.g. ``conv 1->16->32, fc 1568->128->10, dropout 0.5``."""
+    """One line, e.g. ``conv 1->8->16, fc 784->128->10, dropout 0.5``."""
     cfg = cnn_config(config)
     side = cfg["image_size"] >> len(cfg["channels"])
     flat = cfg["channels"][-1] * side * side

@@ -38,7 +38,8 @@ from . import nn, optim
 from ._atomic import atomic_open
 from ._blas import blas_info
 from ._files import open_regular, os_error_text, special_kind
-from .data import DataLoader, DatasetError, TensorDataset, load_dataset, load_embedded_mnist
+from .data import (DataLoader, DatasetError, DatasetNotFoundError, TensorDataset,
+                   load_dataset, load_embedded_mnist)
 from .data.datasets import FashionMNIST, MNIST
 from .guards import NonFiniteLossError, check_finite
 from .models import build_cnn, cnn_config
@@ -51,13 +52,14 @@ __all__ = [
     "DATASETS", "TrainingError", "Data", "load_data", "load_test_split", "stratified_subset", "random_shift",
     "make_optimizer", "epoch_lr", "Run", "new_run", "resume_run", "train_one_epoch", "evaluate", "fit",
     "run_identity",
-    "METRIC_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
+    "METRIC_COLUMNS", "VAL_COLUMNS", "write_metrics", "save_checkpoint", "load_checkpoint",
     "model_from_checkpoint", "check_output_dir", "atomic_write_text", "CHECKPOINT_KIND",
 ]
 
 CHECKPOINT_KIND = "tinynet-train"
 METRICS_FORMAT = "tinynet-metrics"
 METRIC_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
+VAL_COLUMNS = ["val_loss", "val_acc"]  # in a run's history only when its Data has a validation split
 EVAL_BATCH = 500  # images per forward pass when evaluating (memory, not results)
 
 
@@ -83,6 +85,10 @@ class Data:
     source: str    # "embedded" or "files"
     full_train_size: int  # training images available before taking a subset
     folder: Optional[str] = None  # where the IDX files are (None for the embedded digits)
+    # a validation split held out from the training images (not trained on), to choose
+    # a "best epoch" without looking at the test set; None when not asked for
+    x_val: Optional[np.ndarray] = None
+    y_val: Optional[np.ndarray] = None
 
     def fingerprint(self) -> str:
         """A short hash of the training arrays: a resumed run checks it sees the same data."""
@@ -96,7 +102,10 @@ class Data:
                  else f"IDX files in {self.folder}" if self.folder else "IDX files")
         sub = (f"{len(self.y_train):,} of {self.full_train_size:,}"
                if len(self.y_train) != self.full_train_size else f"{len(self.y_train):,}")
-        return f"{self.dataset} ({where}): {sub} training / {len(self.y_test):,} test images"
+        val = (f" (+ {len(self.y_val):,} held out for validation)"
+               if self.y_val is not None else "")
+        return (f"{self.dataset} ({where}): {sub} training{val} / {len(self.y_test):,} "
+                f"test images")
 
 
 def stratified_subset(labels: np.ndarray, n: int) -> np.ndarray:
@@ -118,14 +127,17 @@ def stratified_subset(labels: np.ndarray, n: int) -> np.ndarray:
 
 def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
               train_size: Optional[int] = None, verbose: bool = True,
-              embedded: Optional[bool] = None) -> Data:
+              embedded: Optional[bool] = None, val_size: Optional[int] = None) -> Data:
     """Load ``dataset``'s two splits (see :func:`tinynet.data.load_dataset`).
 
-    MNIST falls back to tinynet's embedded digits when no files are on disk and no
-    download is possible (one line on stderr says so).  ``embedded=True`` forces the
+    MNIST falls back to tinynet's embedded digits when no files are in the default
+    folder and no download is possible (one line on stderr says so); a ``root`` the user
+    named (``--data-dir``) must hold the files or receive them.  ``embedded=True`` forces the
     embedded digits and ``embedded=False`` forbids them (a resumed run needs the data
     its checkpoint was trained on).  ``train_size`` takes a class-balanced random
-    subset of the training split, drawn from tinynet's generator (seed it first).
+    subset of the training split, drawn from tinynet's generator (seed it first);
+    ``val_size`` then holds out that many *other* training images, class-balanced,
+    as a validation split (``Data.x_val``, ``Data.y_val``).
 
     Raises TrainingError with a one-line message if the files are missing or corrupt.
     """
@@ -137,11 +149,10 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                 raise TrainingError(f"only mnist has embedded digits, not {dataset}")
             train, test = load_embedded_mnist(True), load_embedded_mnist(False)
         else:
-            if embedded is None:
-                train = load_dataset(dataset, True, root=root, download=download,
-                                     verbose=verbose)
-            else:
-                cls = MNIST if dataset == "mnist" else FashionMNIST
+            cls = MNIST if dataset == "mnist" else FashionMNIST
+            if embedded is None and root is None:  # the default folder: embedded fallback
+                train = load_dataset(dataset, True, download=download, verbose=verbose)
+            else:  # a folder the user named (a typo?) must hold the files: no stand-in
                 train = cls(root=root, train=True, download=download)
             if train.source == "embedded":
                 test = load_embedded_mnist(False)
@@ -152,6 +163,8 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
                     raise TrainingError(f"the {dataset} training files are in {train.folder} "
                                         f"but the test files were found in {test.folder}; put "
                                         f"all four files in one folder")
+    except DatasetNotFoundError as e:
+        raise TrainingError(_not_found(dataset, e, root is not None)) from None
     except (DatasetError, OSError) as e:  # OSError: a folder name too long, no permission
         raise TrainingError(_one_line(e)) from None
     for split, ds in (("training", train), ("test", test)):
@@ -160,15 +173,27 @@ def load_data(dataset: str, root: Optional[str] = None, download: bool = True,
     x_train, y_train = train.to_arrays()
     x_test, y_test = test.to_arrays()
     full = len(y_train)
+    x_val = y_val = None
     if train_size is not None:
         if train_size > full:
             raise TrainingError(f"--train-size {train_size} is more than the {full:,} "
                                 f"training images of {dataset} ({_source(train)})")
+        if val_size is not None and train_size + val_size > full:
+            raise TrainingError(f"--train-size {train_size} and --val-size {val_size} add up "
+                                f"to more than the {full:,} training images of {dataset} "
+                                f"({_source(train)}); make one of them smaller")
         idx = stratified_subset(y_train, train_size)
+        if val_size is not None:  # drawn second, so the training subset does not change
+            rest = np.setdiff1d(np.arange(full), idx)
+            val_idx = rest[stratified_subset(y_train[rest], val_size)]
+            x_val, y_val = x_train[val_idx], y_train[val_idx]
         x_train, y_train = x_train[idx], y_train[idx]
+    elif val_size is not None:
+        raise ValueError("load_data: val_size needs a train_size (the images held out "
+                         "come from the rest of the training split)")
     folder = getattr(train, "folder", None)
     return Data(x_train, y_train, x_test, y_test, dataset, _source(train), full,
-                None if folder is None else str(folder))
+                None if folder is None else str(folder), x_val, y_val)
 
 
 def load_test_split(dataset: str, root: Optional[str] = None, download: bool = True,
@@ -180,7 +205,13 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
     if dataset not in DATASETS:
         raise TrainingError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     try:
-        test = load_dataset(dataset, False, root=root, download=download, verbose=verbose)
+        if root is None:  # the default folder: MNIST falls back to the embedded digits
+            test = load_dataset(dataset, False, download=download, verbose=verbose)
+        else:  # a folder the user named must hold the files
+            cls = MNIST if dataset == "mnist" else FashionMNIST
+            test = cls(root=root, train=False, download=download)
+    except DatasetNotFoundError as e:
+        raise TrainingError(_not_found(dataset, e, root is not None)) from None
     except (DatasetError, OSError) as e:
         raise TrainingError(_one_line(e)) from None
     if len(test) == 0:
@@ -189,6 +220,26 @@ def load_test_split(dataset: str, root: Optional[str] = None, download: bool = T
     folder = getattr(test, "folder", None)
     return x, y, ("embedded digits" if test.source == "embedded"
                   else f"IDX files in {folder}" if folder is not None else "IDX files")
+
+
+def _not_found(dataset: str, e: DatasetNotFoundError, named: bool) -> str:
+    """The command line's words for missing data files: its flags, not the API's arguments.
+
+    ``named``: the folder came from --data-dir (so the embedded digits did not stand in)."""
+    if e.folder is None:  # raised by something other than a dataset's file search
+        return _one_line(e)
+    files = " and ".join(e.files) + " (or the uncompressed files)"
+    head = f"no {dataset} {e.split} files in " + (f"--data-dir {e.folder}" if named
+                                                   else str(e.folder))
+    if e.reason is None:
+        text = (f"{head}, and --no-download is set; put {files} there, or drop "
+                f"--no-download to download them there")
+    else:
+        text = (f"{head}, and downloading them failed ({e.reason}); put {files} there, "
+                f"or give --data-dir a folder that holds them")
+    if named and dataset == "mnist":
+        text += "; the embedded digits stand in only without --data-dir"
+    return text
 
 
 def _source(ds: Any) -> str:
@@ -265,8 +316,8 @@ class Run:
     history: dict[str, list] = field(default_factory=lambda: {k: [] for k in METRIC_COLUMNS})
 
     def record(self, row: Mapping[str, float]) -> None:
-        for k in METRIC_COLUMNS:
-            self.history[k].append(row[k])
+        for k in METRIC_COLUMNS + [c for c in VAL_COLUMNS if c in row]:
+            self.history.setdefault(k, []).append(row[k])
         self.epoch = int(row["epoch"])
 
     def checkpoint(self) -> dict[str, Any]:
@@ -400,7 +451,8 @@ def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train:
         log: Optional[Callable[[str], None]] = print, label: str = "") -> Run:
     """Train ``run`` from its next epoch up to epoch ``epochs`` (a total, not a count).
 
-    After each epoch: evaluate on the test split, append a row to ``run.history``,
+    After each epoch: evaluate on the test split (and on the validation split, if
+    ``data`` has one: ``val_loss`` and ``val_acc``), append a row to ``run.history``,
     print one line with ``log``, and call ``on_epoch_end(run)`` (e.g. to save a
     checkpoint).  ``eval_train=True`` measures the training loss and accuracy with
     a separate pass in eval mode (no dropout) instead of on the fly -- the honest
@@ -424,16 +476,20 @@ def fit(run: Run, data: Data, epochs: int, *, progress: bool = True, eval_train:
         if eval_train:
             train_loss, train_acc = evaluate(run.model, data.x_train, data.y_train)
         test_loss, test_acc = evaluate(run.model, data.x_test, data.y_test)
+        val = {}
+        if data.x_val is not None:
+            val["val_loss"], val["val_acc"] = evaluate(run.model, data.x_val, data.y_val)
         if not math.isfinite(test_loss):  # the epoch's last step diverged: keep the last save
             raise TrainingError(f"the test loss became {test_loss} at the end of epoch {epoch} "
                                 f"(after batch {len(loader)}, its last): training stopped; "
                                 f"lower the learning rate (--lr) or check the inputs for NaN/inf")
         row = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
                    test_loss=test_loss, test_acc=test_acc, lr=lr,
-                   seconds=time.perf_counter() - start)
+                   seconds=time.perf_counter() - start, **val)
         run.record(row)
         if log is not None:
-            log(f"{desc}  train loss {train_loss:.4f} acc {100 * train_acc:6.2f}%  "
+            shown = f"val acc {100 * val['val_acc']:6.2f}%  " if val else ""
+            log(f"{desc}  train loss {train_loss:.4f} acc {100 * train_acc:6.2f}%  {shown}"
                 f"test loss {test_loss:.4f} acc {100 * test_acc:6.2f}%  {row['seconds']:5.1f} s")
         if on_epoch_end is not None:
             on_epoch_end(run)

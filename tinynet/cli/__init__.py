@@ -25,6 +25,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _chosen_parser(parser: argparse.ArgumentParser,
+                   args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)parser of the command that was named: ``tinynet explain dropout ...``
+    -> the parser of ``explain dropout``."""
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        name = getattr(args, subs[0].dest, None) if subs else None
+        if name not in (subs[0].choices if subs else {}):
+            return parser
+        parser = subs[0].choices[name]
+
+
+def unknown_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                      extras: Sequence[str]) -> str:
+    """What to print for arguments no parser took: one line naming the first unknown flag
+    (with the closest real flag, if one is close), then the command's usage line."""
+    import difflib
+    chosen = _chosen_parser(parser, args)
+    flags = [f for f in extras if f.startswith("-") and len(f) > 1]
+    if flags:
+        given = flags[0].split("=", 1)[0]
+        known = [o for a in chosen._actions for o in a.option_strings]
+        close = difflib.get_close_matches(given, known, n=1, cutoff=0.6)
+        line = f"unknown flag {given}" + (f"; did you mean {close[0]}?" if close else "")
+    else:
+        line = f"unexpected argument {extras[0]!r}"
+    return f"{chosen.prog}: error: {line}\n{chosen.format_usage()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     parser = _Parser(prog="tinynet", description="tinynet: a small, readable autodiff framework")
@@ -47,7 +76,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     from .._interrupt import restore_ctrl_c
     restore_ctrl_c()  # Ctrl-C is KeyboardInterrupt again: train saves its last epoch on it
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # a mistyped flag: say which, suggest the closest one, show the usage
+        sys.stderr.write(unknown_arguments(parser, args, extras))
+        return 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

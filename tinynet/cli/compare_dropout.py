@@ -1,7 +1,7 @@
 """``tinynet compare-dropout``: the same CNN, same seed, trained with and without dropout.
 
-    tinynet compare-dropout [--train-size 1000] [--epochs N] [--dropout P] [--seed S]
-                            [--out runs/compare-dropout] [--quiet] ...
+    tinynet compare-dropout [--train-size 1000] [--val-size 500] [--epochs N] [--dropout P]
+                            [--seed S] [--out runs/compare-dropout] [--quiet] ...
 
 On a small training set a CNN without dropout learns its training images by
 heart: its training accuracy reaches 100% while its test loss, after a minimum,
@@ -14,6 +14,10 @@ subset and the same initial weights; they differ only in the dropout layers.
 Training accuracy and loss are measured in eval mode after each epoch (no
 dropout), so the two runs' train-test gaps compare like with like.
 
+The "best epoch" of each run is chosen on a validation split: ``--val-size``
+further training images, held out (never trained on).  The test images choose
+nothing; they are only reported, at the final and at the chosen epoch.
+
 Writes ``dropout_comparison.csv`` (one row per run and epoch),
 ``dropout_comparison.json`` and, if matplotlib is installed,
 ``dropout_comparison.png`` (accuracy and loss curves of both runs).
@@ -25,18 +29,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..models import describe_cnn
+from ..models import cnn_config, describe_cnn
 from .._atomic import atomic_open
 from ..random import get_rng_state, manual_seed, set_rng_state
-from ..training import (METRIC_COLUMNS, check_output_dir, fit,
+from ..training import (METRIC_COLUMNS, VAL_COLUMNS, check_output_dir, fit,
                         is_tinynet_csv, is_tinynet_json, load_data, make_output_dir,
                         metrics_csv, new_run, atomic_write_text)
 from . import CLIError
-from ._options import add_data_options, add_training_options, probability
+from ._options import add_data_options, add_training_options, positive_int, probability
 from ._outputs import claim_output_folder, existing, refuse_to_replace
 
 DEFAULTS: dict[str, Any] = {
     "train_size": 1000,
+    "val_size": 500,       # other training images, held out to choose the best epoch
     "epochs": 30,
     "batch_size": 64,
     "optimizer": "adam",
@@ -44,14 +49,13 @@ DEFAULTS: dict[str, Any] = {
     "lr_decay": 1.0,       # lr of epoch e = lr * lr_decay ** (e - 1)
     "dropout": 0.5,        # before the last layer
     "conv_dropout": 0.25,  # after each conv block, in the dropout run only
-    "channels": [8, 16],
-    "hidden": 256,
     "seed": 0,
     "out": "runs/compare-dropout",
 }
 RUNS = ("no_dropout", "dropout")
 JSON_FORMAT = "tinynet-dropout-comparison"
-CSV_COLUMNS = ["run", "dropout", "conv_dropout"] + METRIC_COLUMNS
+CSV_COLUMNS = ["run", "dropout", "conv_dropout"] + METRIC_COLUMNS + VAL_COLUMNS
+OLD_CSV_COLUMNS = ["run", "dropout", "conv_dropout"] + METRIC_COLUMNS  # before validation
 PNG_MARKER = b"tinynet compare-dropout"
 PLOT_HINT = "pip install matplotlib"  # not 'tinynet[plot]': PyPI's "tinynet" is another project
 
@@ -66,7 +70,8 @@ def _is_our_png(path: Path) -> bool:
 
 
 OUTPUT_FILES = {
-    "dropout_comparison.csv": lambda p: is_tinynet_csv(p, CSV_COLUMNS),
+    "dropout_comparison.csv": lambda p: (is_tinynet_csv(p, CSV_COLUMNS)
+                                         or is_tinynet_csv(p, OLD_CSV_COLUMNS)),
     "dropout_comparison.json": lambda p: is_tinynet_json(p, JSON_FORMAT),
     "dropout_comparison.png": _is_our_png,
 }
@@ -77,14 +82,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare-dropout", help="train the same CNN with and without dropout on a small "
                                 "training set, and compare overfitting",
         description="Train the same CNN from the same seed twice on a small training set "
-                    "-- without dropout and with it -- and compare final and best test "
-                    "accuracy, the train-test accuracy gap and the test loss.  Writes "
+                    "-- without dropout and with it -- and compare test accuracy (final, "
+                    "and at the best epoch chosen on held-out validation images), the "
+                    "train-test accuracy gap and the test loss.  Writes "
                     "dropout_comparison.{csv,json,png} to --out.")
     add_data_options(parser)
     add_training_options(parser, DEFAULTS)
     parser.add_argument("--conv-dropout", type=probability, default=DEFAULTS["conv_dropout"],
                         metavar="P", help=f"dropout after each conv block in the dropout run "
                                           f"(default {DEFAULTS['conv_dropout']:g})")
+    parser.add_argument("--val-size", type=positive_int, default=DEFAULTS["val_size"],
+                        metavar="N", help=f"other training images held out (never trained "
+                                          f"on) to choose each run's best epoch (default "
+                                          f"{DEFAULTS['val_size']})")
     parser.add_argument("--out", metavar="DIR", default=DEFAULTS["out"],
                         help=f"output directory (default {DEFAULTS['out']})")
     parser.add_argument("--overwrite", action="store_true",
@@ -99,8 +109,7 @@ def _config(args: argparse.Namespace, dropout: float, conv_dropout: float) -> di
     if optimizer == "sgd":
         spec["momentum"] = 0.9
     return {
-        "model": {"channels": DEFAULTS["channels"], "hidden": DEFAULTS["hidden"],
-                  "dropout": dropout, "conv_dropout": conv_dropout},
+        "model": cnn_config(dropout=dropout, conv_dropout=conv_dropout),  # the reference CNN
         "optimizer": spec, "dataset": args.dataset, "train_size": args.train_size,
         "seed": args.seed, "batch_size": args.batch_size, "augment": 0,
         "epochs": args.epochs,
@@ -108,11 +117,14 @@ def _config(args: argparse.Namespace, dropout: float, conv_dropout: float) -> di
 
 
 def summarise(history: dict[str, list]) -> dict[str, Any]:
-    """Final numbers of one run, plus its best test accuracy and train-test gap."""
-    best = max(range(len(history["test_acc"])), key=lambda i: history["test_acc"][i])
-    final = {k: history[k][-1] for k in ("train_acc", "test_acc", "train_loss", "test_loss")}
-    return dict(final, best_test_acc=history["test_acc"][best],
-                best_epoch=history["epoch"][best],
+    """Final numbers of one run, its train-test gap, and its best epoch: the one with the
+    highest validation accuracy (the earliest of equals) -- never chosen on the test set."""
+    best = max(range(len(history["val_acc"])), key=lambda i: history["val_acc"][i])
+    final = {k: history[k][-1]
+             for k in ("train_acc", "test_acc", "train_loss", "test_loss", "val_acc")}
+    return dict(final, best_epoch=history["epoch"][best],
+                best_val_acc=history["val_acc"][best],
+                test_acc_at_best=history["test_acc"][best],
                 gap=final["train_acc"] - final["test_acc"])
 
 
@@ -131,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace, out_dir: Path) -> int:
     manual_seed(args.seed)
     data = load_data(args.dataset, args.data_dir, download=not args.no_download,
-                     train_size=args.train_size, verbose=not args.quiet)
+                     train_size=args.train_size, verbose=not args.quiet,
+                     val_size=args.val_size)
     start_state = get_rng_state()  # both runs start here: same initial weights
     print(f"data: {data.describe()}; {args.epochs} epochs each, {args.optimizer}, "
           f"batch {args.batch_size}, seed {args.seed}")
@@ -152,6 +165,8 @@ def _compare(args: argparse.Namespace, out_dir: Path) -> int:
 
     print()
     print(table(results))
+    print(f"(best epoch: chosen on {args.val_size:,} validation images held out from the "
+          f"training set, not on test)")
     print(verdict(results))
     make_output_dir(out_dir)
     write_results(out_dir, results, args)
@@ -182,8 +197,10 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         return f"{100 * v:.2f}%"
     rows += [
         ("final test accuracy", pct(a["test_acc"]), pct(b["test_acc"])),
-        ("best test accuracy", f"{pct(a['best_test_acc'])} (ep {a['best_epoch']})",
-         f"{pct(b['best_test_acc'])} (ep {b['best_epoch']})"),
+        ("best epoch (validation acc.)", f"{a['best_epoch']} ({pct(a['best_val_acc'])})",
+         f"{b['best_epoch']} ({pct(b['best_val_acc'])})"),
+        ("test accuracy at best epoch", pct(a["test_acc_at_best"]),
+         pct(b["test_acc_at_best"])),
         ("final train accuracy", pct(a["train_acc"]), pct(b["train_acc"])),
         ("train-test gap", f"{100 * a['gap']:.2f} pts", f"{100 * b['gap']:.2f} pts"),
         ("final test loss", f"{a['test_loss']:.4f}", f"{b['test_loss']:.4f}"),
@@ -214,14 +231,15 @@ def write_results(out_dir: Path, results: dict[str, dict[str, Any]],
     parts = []
     for i, name in enumerate(RUNS):
         r = results[name]
-        text = metrics_csv(r["history"], prefix=[("run", name), ("dropout", r["dropout"]),
-                                                  ("conv_dropout", r["conv_dropout"])])
+        text = metrics_csv(r["history"], METRIC_COLUMNS + VAL_COLUMNS,
+                           prefix=[("run", name), ("dropout", r["dropout"]),
+                                   ("conv_dropout", r["conv_dropout"])])
         parts.append(text if i == 0 else text.split("\n", 1)[1])  # one header
     atomic_write_text(out_dir / "dropout_comparison.csv", "".join(parts))
     doc: dict[str, Any] = {
         "format": JSON_FORMAT,
         "settings": {"dataset": args.dataset, "train_size": args.train_size,
-                     "epochs": args.epochs, "batch_size": args.batch_size,
+                     "val_size": args.val_size, "epochs": args.epochs, "batch_size": args.batch_size,
                      "optimizer": args.optimizer, "seed": args.seed},
     }
     for name in RUNS:

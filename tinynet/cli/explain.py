@@ -21,6 +21,7 @@ most 9 they are written together (``X12``: row 1, column 2); otherwise with brac
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from typing import NamedTuple
 
@@ -158,6 +159,12 @@ def _fmt(a: np.ndarray) -> str:
                            floatmode="maxprec").replace("\n", "\n    ")
 
 
+def _pct(fraction: float) -> str:
+    """0.3 -> '30%'; 0.7612 -> '76.1%' (one decimal only when needed)."""
+    text = f"{100 * fraction:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
 def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
     """Dropout's forward and backward rules, with a worked example from a seeded mask."""
     keep = 1.0 - p
@@ -179,16 +186,22 @@ def explain_dropout(p: float = 0.5, seed: int = 0) -> str:
         set_rng_state(state)
     # vanilla: dL/dY = dL/dH ⊙ D, so D = dL/dY / dL/dH (dL/dH has no zeros)
     d = np.round(gy_van / gh).astype(int)
+    # the course's Gaussian mask randn() < keep keeps a unit with probability Phi(keep)
+    gaussian_keeps = 0.5 * (1.0 + math.erf(keep / math.sqrt(2.0)))
     out = [
         f"dropout with p = {p:g}",
-        "  p is the probability of DROPPING a unit (tinynet and PyTorch); the course's keep",
-        f"  probability is 1 - p = {keep:g}. So the course's keep = 0.8 is tinynet's p = 0.2.",
+        "  p is the probability of DROPPING a unit (tinynet and PyTorch): in training,",
+        f"  about {_pct(p)} of the units are zeroed and {_pct(keep)} are kept.",
+        "  The course writes dropout with the probability of KEEPING a unit instead;",
+        f"  its keep = {keep:g} is this same dropout.",
         "",
         "mask: D_ij ~ Bernoulli(1 - p), drawn fresh for every forward in training mode:",
-        "  D_ij = 1 (keep) with probability 1-p, 0 (drop) with probability p.",
-        "  (draw it as rand(shape) >= p: a UNIFORM number. The course's",
-        "  np.random.randn(*x.shape) < p is Gaussian, so it keeps Phi(p), not 1-p or p:",
-        "  for p = 0.5 it keeps about 69% of the units.)",
+        f"  D_ij = 1 (kept) with probability 1 - p = {keep:g}, 0 (dropped) with probability "
+        f"p = {p:g}.",
+        "  Draw it from UNIFORM numbers: D = (rand(shape) >= p).",
+        "  The course's mask np.random.randn(*x.shape) < keep draws GAUSSIAN numbers, so it",
+        f"  keeps a unit with probability Phi(keep) = Phi({keep:g}) = {_pct(gaussian_keeps)}, "
+        f"not keep = {_pct(keep)}.",
         "",
         "                vanilla (course quiz)     inverted (tinynet/PyTorch default)",
         "train forward   H = D ⊙ Y                 H = D ⊙ Y / (1-p)",

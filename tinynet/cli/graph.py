@@ -1,4 +1,4 @@
-"""``tinynet graph``: draw the demo CNN's training step (forward + backward) as a graph.
+"""``tinynet graph``: draw the reference CNN's training step (forward + backward) as a graph.
 
     tinynet graph [--out graph.dot] [--batch-size 4] [--seed 0] [--tape]
     tinynet graph --html [--out graph.html] [--checkpoint runs/train/model.npz]
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import open_regular
+from ..models import reference_cnn
 from ..random import manual_seed, generator
 from ..tensor import Tensor
 from ..training import TrainingError
@@ -41,13 +42,6 @@ def _is_ours(path: str) -> bool:
         return False
 
 
-def reference_cnn():
-    """The course's reference CNN (tinynet/models.py): conv 1->8->16, fc 784->128->10,
-    dropout 0.5."""
-    from ..models import build_cnn, cnn_config
-    return build_cnn(cnn_config(channels=[8, 16], hidden=128, dropout=0.5))
-
-
 def training_step_graph(batch_size: int = 4, seed: int = 0) -> tuple[Tensor, dict]:
     """One forward + backward of a random batch; returns the loss and the leaf names."""
     from ..nn.functional import cross_entropy
@@ -62,7 +56,7 @@ def training_step_graph(batch_size: int = 4, seed: int = 0) -> tuple[Tensor, dic
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "graph", help="draw the demo CNN's training-step graph: .dot and .svg, or an .html page",
+        "graph", help="draw the reference CNN's training-step graph: .dot and .svg, or an .html page",
         description="Run one forward and backward pass of the reference CNN on a random "
                     "batch (or of a trained model on its test images) and draw its tape: "
                     "ops, shapes, values and gradients.  Writes Graphviz .dot and an .svg "
@@ -75,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "tape table, each node's values and gradient on hover")
     parser.add_argument("--checkpoint", metavar="PATH", default=None,
                         help="draw the model saved by `tinynet train` (e.g. runs/train/model.npz) "
-                             "on a batch of its test images, instead of the demo CNN")
+                             "on a batch of its test images, instead of the reference CNN")
     parser.add_argument("--batch-size", type=int, default=4, help="images in the batch (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--tape", action="store_true", help="also print the tape as a table")

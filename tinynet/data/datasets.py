@@ -169,16 +169,19 @@ class ImageDataset:
                 return paths
         paths = [_find(root, s) for s in stems]
         missing = [s + ".gz" for s, p in zip(stems, paths) if p is None]
-        what = f"no {type(self).__name__} {'training' if train else 'test'} files in {root}"
+        split = "training" if train else "test"
+        what = f"no {type(self).__name__} {split} files in {root}"
         where = (f"put {' and '.join(missing)} (or the uncompressed files) in {root}, "
-                 f"pass root= (the command line's --data-dir), or set TINYNET_DATA")
+                 f"pass another root=, or set TINYNET_DATA")
+        found = dict(folder=root, files=missing, split=split)
         if not download:
-            raise DatasetNotFoundError(f"tinynet: {what} (download=False); {where}")
+            raise DatasetNotFoundError(f"tinynet: {what} and download=False; {where}", **found)
         try:
             _download.download_files(self.name, missing, root)
         except _download.DownloadError as e:
             raise DatasetNotFoundError(
-                f"tinynet: {what} and the download failed: {e.reason}; {where}") from None
+                f"tinynet: {what} and the download failed: {e.reason}; {where}",
+                reason=e.reason, **found) from None
         return [_find(root, s) for s in stems]
 
 
@@ -248,7 +251,8 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
     If ``name`` is 'mnist' and its files are neither on disk nor downloadable,
     returns the embedded digits (:func:`load_embedded_mnist`) and, if ``verbose``,
     says so in one line on stderr.  Fashion-MNIST has no such fallback.  Corrupt
-    files and checksum mismatches are raised, never papered over.
+    files and checksum mismatches are raised, never papered over.  (The command line
+    falls back only for the default folder: a ``--data-dir`` you name must hold the files.)
     """
     classes = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
     if name not in classes:
@@ -259,7 +263,7 @@ def load_dataset(name: str, train: bool = True, root: Optional[PathLike] = None,
         if name != "mnist":
             raise
     folder = default_root(name) if root is None else Path(root).expanduser()
-    why = "and no network" if download else "(download=False)"
+    why = "and no network" if download else "and downloading is off"
     if verbose and (folder, why) not in _announced:  # once: train and test both land here
         _announced.add((folder, why))
         print(f"tinynet: no MNIST files in {_short(folder)} {why}; using the 5,000 embedded "

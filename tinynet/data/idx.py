@@ -18,7 +18,7 @@ import math
 import os
 import zlib
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 
@@ -45,8 +45,20 @@ class DatasetNotFoundError(DatasetError, FileNotFoundError):
     """A dataset's files are not on disk and could not be downloaded.
 
     Both a :class:`DatasetError` and a :class:`FileNotFoundError`, so either
-    ``except`` clause catches it.  The message says in one line where to put the files.
+    ``except`` clause catches it.  The message says in one line where to put the files;
+    the attributes say it to a program (the command line words it in its flags):
+    ``folder`` (where the files were looked for, and where a download would go),
+    ``files`` (the missing ``.gz`` names), ``split`` ("training" or "test") and
+    ``reason`` (why the download failed; None if downloading was off).
     """
+
+    def __init__(self, message: str, *, folder: Union[str, Path, None] = None,
+                 files: tuple = (), split: str = "", reason: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.folder = folder
+        self.files = list(files)
+        self.split = split
+        self.reason = reason
 
 
 DEFAULT_MAX_BYTES = 2 * 1024 ** 3  # an IDX payload larger than 2 GiB needs max_bytes=
