@@ -16,8 +16,8 @@ KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 def promote(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``x`` and ``y`` converted so that a binary op gives PyTorch's result dtype."""
-    if x.dtype == y.dtype:
-        return x, y
+    if x.dtype == y.dtype or x.dtype.kind == "b" or y.dtype.kind == "b":
+        return x, y  # a bool operand never widens the other, in numpy as in PyTorch
     kx, ky = KIND_RANK.get(x.dtype.kind, 4), KIND_RANK.get(y.dtype.kind, 4)
     if kx != ky:
         dt = x.dtype if kx > ky else y.dtype          # the higher kind wins
