@@ -36,3 +36,10 @@ def test_dropout_overfitting_writes_its_loop_out(no_network_no_data, monkeypatch
     for line in ("loss.backward()", "optimizer.step()", "optimizer.zero_grad()",
                  "model.train()", "model.eval()"):
         assert line in source
+
+
+def test_xor_demo_learns_xor_with_binary_cross_entropy(capsys):
+    g = runpy.run_path(str(ROOT / "demos" / "xor.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert isinstance(g["loss_fn"], tinynet.nn.BCEWithLogitsLoss)
+    assert g["loss"].item() < 0.05 and "step 300" in out and "mean" in out
