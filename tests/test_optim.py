@@ -327,7 +327,8 @@ def test_float32_stays_float32(cls, kw):
     p = Parameter(np.ones((2, 3), dtype=np.float32))
     opt = cls([p], **kw)
     for _ in range(2):
-        p.grad = tinynet.tensor(np.full((2, 3), 0.5))  # a float64 grad must not upcast the parameter
+        p._grad = tinynet.tensor(np.full((2, 3), 0.5))  # a float64 grad (set past .grad's
+        # check, which refuses it as PyTorch does) must not upcast the parameter
         opt.step()
     assert p.array.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
@@ -460,7 +461,7 @@ def test_duplicate_parameters_rejected():
 def test_grad_shape_mismatch_is_a_clear_error():
     p = _p()
     opt = SGD([p])
-    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\), but this tensor has "
+    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\) .* this tensor has "
                                            r"shape \(2,\)"):  # refused where it is made
         p.grad = tinynet.tensor(np.ones(3))
     p._grad = tinynet.tensor(np.ones(3))  # bypassing the check: step() still refuses it

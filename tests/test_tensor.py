@@ -229,3 +229,39 @@ def test_rand_randn_shapes_ranges():
     assert n.dtype == np.float64
     assert abs(n.array.mean()) < 0.05 and abs(n.array.std() - 1) < 0.05
     assert tinynet.randn(3, requires_grad=True).requires_grad
+
+
+# ---------------------------------------------------------------- .grad and .data, as PyTorch
+def test_grad_is_a_tensor_and_assignments_follow_pytorch():
+    x = tinynet.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert isinstance(x.grad, tinynet.Tensor) and not x.grad.requires_grad
+    assert repr(x.grad) == "tensor([2., 4.])"
+    x.grad.zero_()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="Tensor or None"):
+        x.grad = 0.0
+    with pytest.raises(TypeError, match="Tensor or None"):
+        x.grad = np.zeros(2, np.float32)
+    with pytest.raises(RuntimeError, match="shape"):
+        x.grad = tinynet.zeros(3)
+    with pytest.raises(RuntimeError, match="dtype"):
+        x.grad = tinynet.zeros(2, dtype="float64")
+    x.grad = tinynet.ones(2)
+    x.grad = None
+    assert x.grad is None
+
+
+def test_data_is_a_detached_tensor_sharing_memory():
+    w = tinynet.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    w.data -= 0.5 * w.grad                     # a manual SGD step, not recorded
+    assert w.tolist() == [0.0, 0.0] and w.requires_grad and w.grad_fn is None
+    d = w.data
+    assert isinstance(d, tinynet.Tensor) and not d.requires_grad
+    assert np.shares_memory(d.numpy(), w.array)
+    version = w._version
+    d.add_(1.0)                                # not recorded, not version-checked
+    assert w.tolist() == [1.0, 1.0] and w._version == version
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        w.data = [1.0, 2.0]

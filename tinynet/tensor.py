@@ -335,9 +335,10 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got "
                                 f"{type_name(value)}")
-            if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has shape {value.shape}, but this tensor "
-                                   f"has shape {self.shape}")
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has shape {value.shape} and dtype "
+                                   f"{value.dtype}, but this tensor has shape {self.shape} "
+                                   f"and dtype {self.dtype}")
         self._grad = value
 
     @property
