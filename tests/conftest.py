@@ -17,3 +17,14 @@ def no_network_no_data(tmp_path, monkeypatch):
     monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "empty-data-root"))
     monkeypatch.setitem(ds_mod.SYSTEM_DIRS, "fashion-mnist", [])
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def torch():
+    """PyTorch for the cross-checks (the test skips without it), on one thread: the
+    comparisons are small, and torch's thread pool would only fight numpy's."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)

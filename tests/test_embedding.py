@@ -8,15 +8,6 @@ import tinynet.nn as nn
 import tinynet.nn.functional as F
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 IDX = np.array([[1, 2, 1, 0], [4, 4, 3, 1]])
 
 

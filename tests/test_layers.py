@@ -334,9 +334,9 @@ def test_linear_errors():
 
 
 def test_conv2d_errors():
-    with pytest.raises(ValueError, match=r"in_channels \(3\) must be divisible by groups \(2\)"):
+    with pytest.raises(ValueError, match=r"in_channels must be divisible by groups \(got in_channels=3, groups=2\)"):
         nn.Conv2d(3, 4, 3, groups=2)
-    with pytest.raises(ValueError, match=r"out_channels \(6\) must be divisible by groups \(4\)"):
+    with pytest.raises(ValueError, match=r"out_channels must be divisible by groups \(got out_channels=6, groups=4\)"):
         nn.Conv2d(4, 6, 3, groups=4)
     with pytest.raises(ValueError, match="not supported for strided"):
         nn.Conv2d(1, 1, 3, stride=2, padding="same")

@@ -14,15 +14,6 @@ from tinynet import gradcheck
 SHAPE = (4, 3)
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 def _data(name, seed=0):
     """input, target and the extra tensors (weight, pos_weight) for loss ``name``."""
     rng = np.random.default_rng(seed)

@@ -11,15 +11,6 @@ import tinynet.nn.functional as F
 from tinynet import gradcheck
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 # values around every kink and into both tails, 0 itself included
 X = np.concatenate([np.linspace(-6, 6, 49), [0.0, -1e-8, 1e-8, -30.0, 30.0, 800.0, -800.0]])
 

@@ -13,15 +13,6 @@ from tinynet.gradcheck_suite import Case, check_case
 IN, H = 3, 4
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 def _copy(torch, cls, args, kw):
     """A torch module and a tinynet one with the same (float64) weights."""
     ref = getattr(torch.nn, cls)(*args, **kw).double()

@@ -11,15 +11,6 @@ import tinynet.nn.functional as F
 from tinynet import gradcheck
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 def _compare(torch, fn, tfn, arrays, seed=0):
     """fn(*tensors) vs tfn(*torch tensors): value and the gradient of every input."""
     ours = [tinynet.tensor(a, requires_grad=True) for a in arrays]

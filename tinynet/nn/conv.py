@@ -17,6 +17,20 @@ __all__ = ["Conv2d"]
 IntOrPair = Union[int, tuple[int, int]]
 
 
+def check_channels(name: str, in_channels: Any, out_channels: Any, groups: Any) -> None:
+    """Channel counts and groups are positive ints, and groups divides both counts."""
+    for what, v in (("in_channels", in_channels), ("out_channels", out_channels),
+                    ("groups", groups)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name}: {what} must be an int, got {type_name(v)}")
+        if v <= 0:
+            raise ValueError(f"{name}: {what} must be a positive int, got {v}")
+    for what, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if v % groups:
+            raise ValueError(f"{name}: {what} must be divisible by groups (got {what}={v}, "
+                             f"groups={groups})")
+
+
 class Conv2d(Module):
     """2-D convolution (cross-correlation, as in every DL framework).
 
@@ -38,18 +52,7 @@ class Conv2d(Module):
         if padding_mode != "zeros":
             raise ValueError(f"Conv2d: padding_mode={padding_mode!r} is not supported; tinynet "
                              f"pads with zeros only (padding_mode='zeros')")
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise TypeError(f"Conv2d: {name} must be an int, got {type_name(v)}")
-            if v <= 0:
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {v}")
-        if in_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) must be divisible by "
-                             f"groups ({groups})")
-        if out_channels % groups:
-            raise ValueError(f"Conv2d: out_channels ({out_channels}) must be divisible by "
-                             f"groups ({groups})")
+        check_channels("Conv2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", 1, "Conv2d")
         self.stride = pair(stride, "stride", 1, "Conv2d")

@@ -7,11 +7,11 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from . import init
+from .conv import check_channels
 from .functional._args import pair
 from .functional.conv_transpose import conv_transpose2d
 from .module import Module, _check_input
 from .parameter import Parameter
-from .._names import type_name
 
 __all__ = ["ConvTranspose2d"]
 
@@ -39,18 +39,7 @@ class ConvTranspose2d(Module):
         if padding_mode != "zeros":
             raise ValueError(f'{name}: Only "zeros" padding mode is supported for '
                              f"ConvTranspose2d, got padding_mode={padding_mode!r}")
-        for what, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise TypeError(f"{name}: {what} must be an int, got {type_name(v)}")
-            if v <= 0:
-                raise ValueError(f"{name}: {what} must be a positive int, got {v}")
-        if in_channels % groups:
-            raise ValueError(f"{name}: in_channels must be divisible by groups "
-                             f"({in_channels} % {groups} != 0)")
-        if out_channels % groups:
-            raise ValueError(f"{name}: out_channels must be divisible by groups "
-                             f"({out_channels} % {groups} != 0)")
+        check_channels(name, in_channels, out_channels, groups)
         if isinstance(padding, str):
             raise ValueError(f"{name}: padding must be an int or a pair of ints (PyTorch's "
                              f"'same' and 'valid' are for Conv2d), got {padding!r}")
