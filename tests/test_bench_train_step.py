@@ -78,3 +78,14 @@ def test_torch_at_its_best_is_the_headline_and_gets_tinynets_malloc_settings(ben
             assert "as installed" in name and not set(bench.TUNED_MALLOC) & set(env)
     assert "dynamic mmap threshold" in bench.AS_INSTALLED_NOTE
     assert len(bench.AS_INSTALLED_NOTE) < 96
+
+
+def test_train_step_ab_refuses_a_folder_without_tinynet(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "bench" / "train_step_ab.py"
+    r = subprocess.run([sys.executable, str(script), str(tmp_path), str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "holds no tinynet/ folder" in r.stderr
+    assert "Traceback" not in r.stderr
