@@ -94,3 +94,62 @@ def check_leaf_gradient(t: Any, g: Any) -> None:
     if t.array.dtype.kind not in "fc":  # e.g. ``int_tensor.requires_grad = True``
         raise RuntimeError(f"backward(): a gradient reached a tensor of dtype {t.dtype}; "
                            f"only floating-point tensors can require gradients")
+
+
+def new_array(data: Any, dtype: Any) -> np.ndarray:
+    """A copy of ``data`` as a Tensor holds it: Python floats become float32 and ints
+    int64, as in PyTorch (numpy arrays keep their dtype); strings and objects refused."""
+    arr = np.array(data, dtype=dtype, copy=True)
+    if dtype is None:
+        if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.floating)):
+            arr = arr.astype(np.float32)
+        elif arr.dtype.kind in "OUSV":
+            raise TypeError(f"tensor: cannot make a tensor from {type_name(data)} "
+                            f"(got numpy dtype {arr.dtype}); pass numbers or arrays")
+        elif arr.dtype.kind == "i" and arr.dtype != np.int64:
+            arr = arr.astype(np.int64)
+    return arr
+
+
+def check_assigned_grad(t: Any, value: Any, tensor_type: type) -> Any:
+    """``t.grad = value``: None, or a Tensor of t's shape and dtype (as PyTorch)."""
+    if value is not None:
+        if not isinstance(value, tensor_type):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                            f"{type_name(value)}")
+        if value.shape != t.shape or value.dtype != t.dtype:
+            raise RuntimeError(f"assigned grad has shape {value.shape} and dtype "
+                               f"{value.dtype}, but this tensor has shape {t.shape} "
+                               f"and dtype {t.dtype}")
+    return value
+
+
+def check_assigned_data(value: Any, tensor_type: type) -> Any:
+    """``t.data = value``: a Tensor."""
+    if not isinstance(value, tensor_type):
+        raise TypeError(f"data: expected a Tensor, got {type_name(value)}")
+    return value
+
+
+def check_requires_grad(t: Any, requires_grad: Any) -> bool:
+    """``t.requires_grad_(flag)``: only floating-point tensors, and only leaves can stop."""
+    if requires_grad and t.array.dtype.kind not in "fc":
+        raise TypeError(f"only floating-point tensors can require gradients, "
+                        f"got dtype {t.array.dtype}; make it with dtype=float32")
+    if not requires_grad and t._node is not None:
+        raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
+                           "grad; use .detach() for a non-leaf")
+    return bool(requires_grad)
+
+
+def check_matmul_shapes(a: tuple, b: tuple) -> None:
+    """``a @ b``: the inner dimensions line up and the batch dimensions broadcast."""
+    if len(a) == 0 or len(b) == 0 or a[-1] != b[-2 if len(b) > 1 else 0]:
+        raise ValueError(f"matmul: shapes {a} and {b} do not line up (the last dimension "
+                         f"of the first must equal the second's rows)")
+    try:
+        if len(a) > 2 or len(b) > 2:
+            np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions of shapes {a} and {b} do not "
+                         f"broadcast") from None

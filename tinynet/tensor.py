@@ -12,10 +12,9 @@ Read this file top to bottom:
    entry that produced it.  ``Tensor.backward()`` collects the entries reachable from
    the output and replays them newest first, so each entry sees the complete gradient
    of its output before it passes gradients on to its inputs.
-4. **Arithmetic** -- ``+ - * / ** @``, each with its gradient rule: the first examples
-   of ops.  The other ops live in ``tinynet/ops/`` and ``tinynet/nn/functional/`` and
-   look the same; they are attached to Tensor as methods (``x.exp()``, ``x.reshape()``),
-   and the rules below use a few of them.
+4. **Arithmetic** -- ``+ - * / ** @``, each with its gradient rule: the first ops.  The
+   others (``tinynet/ops/``, ``tinynet/nn/functional/``) look the same and are attached
+   to Tensor as methods (``x.exp()``); the rules below use a few of them.
 
 The chain rule in one line: if ``out = f(a, b)`` and ``g = dL/dout``, then
 ``dL/da = g * df/da`` and ``dL/db = g * df/db`` -- each ``backward`` below computes
@@ -23,8 +22,8 @@ exactly that, for its own ``f``, *with Tensor ops*.  So the backward pass is its
 computation that can be recorded: ``backward(create_graph=True)`` records it, and its
 gradients can be differentiated again (see docs/higher_order.md).
 
-What exists only to match PyTorch's wider surface (other names, in-place methods,
-``.to()``, dtype promotion, ...) lives in ``tinynet/compat/``, attached to Tensor.
+PyTorch's wider surface (other names, in-place methods, ``.to()``, dtype promotion...)
+lives in ``tinynet/compat/``, attached to Tensor; error checks in ``_tape_checks.py``.
 """
 from __future__ import annotations
 
@@ -37,8 +36,9 @@ import numpy as np
 
 from ._names import type_name
 from ._printing import tensor_repr
-from ._tape_checks import (check_leaf_gradient, check_replayable, check_rule_output,
-                           seed_gradient)
+from ._tape_checks import (check_assigned_data, check_assigned_grad, check_leaf_gradient,
+                           check_matmul_shapes, check_replayable, check_requires_grad,
+                           check_rule_output, new_array, seed_gradient)
 
 __all__ = ["Tensor", "Node", "record", "no_grad", "enable_grad", "is_grad_enabled",
            "unbroadcast", "backprop"]
@@ -168,16 +168,7 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.array
-        arr = np.array(data, dtype=dtype, copy=True)
-        if dtype is None:
-            if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.floating)):
-                arr = arr.astype(np.float32)  # Python floats become float32, as in PyTorch
-            elif arr.dtype.kind in "OUSV":
-                raise TypeError(f"tensor: cannot make a tensor from {type_name(data)} "
-                                f"(got numpy dtype {arr.dtype}); pass numbers or arrays")
-            elif arr.dtype.kind == "i" and arr.dtype != np.int64:
-                arr = arr.astype(np.int64)
-        self.array: np.ndarray = arr
+        self.array: np.ndarray = new_array(data, dtype)  # a copy; floats become float32
         self._grad: Optional[Tensor] = None
         self._node: Optional[Node] = None
         self._vbox = [0]  # the version counter, a list so that views can share it
@@ -287,14 +278,8 @@ class Tensor:
 
     def __matmul__(self, other: Any) -> "Tensor":
         a, b = self, Tensor._lift(other, self)
-        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up (the "
-                             f"last dimension of the first must equal the second's rows)")
-        try:
-            out = a.array @ b.array
-        except ValueError:  # numpy's message speaks of "remapped shapes"
-            raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
-                             f"do not broadcast") from None
+        check_matmul_shapes(a.shape, b.shape)
+        out = a.array @ b.array
 
         def backward(g):  # C = AB:  dA = G B^T,  dB = A^T G
             if a.ndim == 2 and b.ndim == 2:  # plain matrices (the common case): the formula
@@ -327,19 +312,12 @@ class Tensor:
 
     @property
     def grad(self) -> Optional["Tensor"]:
+        """dL/dself: a Tensor of this shape and dtype, or None (assignable, as PyTorch)."""
         return self._grad
 
     @grad.setter
     def grad(self, value: Optional["Tensor"]) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
-                                f"{type_name(value)}")
-            if value.shape != self.shape or value.dtype != self.dtype:
-                raise RuntimeError(f"assigned grad has shape {value.shape} and dtype "
-                                   f"{value.dtype}, but this tensor has shape {self.shape} "
-                                   f"and dtype {self.dtype}")
-        self._grad = value
+        self._grad = check_assigned_grad(self, value, Tensor)
 
     @property
     def data(self) -> "Tensor":
@@ -349,9 +327,7 @@ class Tensor:
 
     @data.setter
     def data(self, value: "Tensor") -> None:
-        if not isinstance(value, Tensor):
-            raise TypeError(f"data: expected a Tensor, got {type_name(value)}")
-        self.array = value.array
+        self.array = check_assigned_data(value, Tensor).array
 
     def detach(self) -> "Tensor":
         """A tensor sharing this memory (and its version counter), cut off from the tape."""
@@ -359,13 +335,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Start (or stop) tracking gradients for this leaf tensor; returns self."""
-        if requires_grad and self.array.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require gradients, "
-                            f"got dtype {self.array.dtype}; make it with dtype=float32")
-        if not requires_grad and self._node is not None:
-            raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
-                               "grad; use .detach() for a non-leaf")
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = check_requires_grad(self, requires_grad)
         return self
 
     def retain_grad(self) -> "Tensor":
