@@ -67,9 +67,15 @@ def test_layers_match_torch(torch, cls, kw, batched, given_h0):
     rout, rhn = ref(*args_r)
     finals = list(hn) if cls == "LSTM" else [hn]
     rfinals = list(rhn) if cls == "LSTM" else [rhn]
-    loss = 0
-    rloss = 0
-    for a, b in zip([out] + finals, [rout] + rfinals):
+    _same_values_and_gradients(torch, rng, [out] + finals, [rout] + rfinals,
+                               [(xt, xr)] + (list(zip(st, sr)) if given_h0 else []), ours, ref)
+
+
+def _same_values_and_gradients(torch, rng, outs, routs, leaves, ours, ref):
+    """Outputs equal; then, for a random weighting of them, the gradients of the given
+    (tinynet, torch) leaves and of every parameter (with torch's names) equal."""
+    loss, rloss = 0, 0
+    for a, b in zip(outs, routs):
         assert a.shape == tuple(b.shape)
         np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-10, atol=1e-12)
         g = rng.standard_normal(a.shape)
@@ -77,10 +83,8 @@ def test_layers_match_torch(torch, cls, kw, batched, given_h0):
         rloss = rloss + (b * torch.tensor(g)).sum()
     loss.backward()
     rloss.backward()
-    np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-10, atol=1e-12)
-    if given_h0:
-        for a, b in zip(st, sr):
-            np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in leaves:
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
     for (name, p), (rname, rp) in zip(ours.named_parameters(), ref.named_parameters()):
         assert name == rname
         np.testing.assert_allclose(p.grad, rp.grad.numpy(), rtol=1e-10, atol=1e-12,
@@ -111,21 +115,8 @@ def test_cells_match_torch(torch, cls, kw, batched, given_h):
         res, rres = ours(xt), ref(xr)
     res = list(res) if cls == "LSTMCell" else [res]
     rres = list(rres) if cls == "LSTMCell" else [rres]
-    loss, rloss = 0, 0
-    for a, b in zip(res, rres):
-        assert a.shape == tuple(b.shape)
-        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-10, atol=1e-12)
-        g = rng.standard_normal(a.shape)
-        loss = loss + (a * tinynet.tensor(g)).sum()
-        rloss = rloss + (b * torch.tensor(g)).sum()
-    loss.backward()
-    rloss.backward()
-    np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-10, atol=1e-12)
-    if given_h:
-        for a, b in zip(st, sr):
-            np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
-    for p, rp in zip(ours.parameters(), ref.parameters()):
-        np.testing.assert_allclose(p.grad, rp.grad.numpy(), rtol=1e-10, atol=1e-12)
+    _same_values_and_gradients(torch, rng, res, rres,
+                               [(xt, xr)] + (list(zip(st, sr)) if given_h else []), ours, ref)
 
 
 def test_a_cell_unrolled_by_hand_is_the_layer():

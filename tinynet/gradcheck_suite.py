@@ -125,7 +125,7 @@ def check_case_second_order(case: Case, seed: int = 0) -> SecondOrderResult:
     """Second derivatives, as ``tinynet.autograd.gradgradcheck``: the first derivatives
     ``D(x) = grad(sum(out * w), leaves)`` are recorded (``create_graph=True``); the
     gradient of ``sum(D * w2)`` through that recording is compared with central
-    differences of ``sum(D * w2)``.  An entry whose rule still computes with numpy
+    differences of ``sum(D * w2)``.  An entry whose rule computes with numpy
     (first-order only) is reported as such, not as a failure."""
     rng = np.random.default_rng(seed + 1)
     _fresh_leaves(case)

@@ -2,7 +2,7 @@
 
 Prints one row per case (op, shapes tried, worst relative error, PASS/FAIL) and exits
 with 1 if any case fails.  ``--second-order`` adds the second derivatives (the gradient
-of the recorded backward pass, as ``gradgradcheck``); an op whose rule still computes
+of the recorded backward pass, as ``gradgradcheck``); an op whose rule computes
 with numpy shows as "numpy rule" (first-order only), not as a failure.  The catalogue is
 in ``tinynet/gradcheck_suite.py``.
 """

@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 
+from ..ops import broadcasts_to
 from ..ops.shape import _index
 from ..tensor import Tensor, is_grad_enabled
 
@@ -84,11 +85,7 @@ def fill_(self, value: Number) -> "Tensor":
 
 def copy_(self, src: Any) -> "Tensor":
     s = src.array if isinstance(src, Tensor) else np.asarray(src)
-    try:
-        fits = np.broadcast_shapes(s.shape, self.array.shape) == self.array.shape
-    except ValueError:  # not broadcastable at all
-        fits = False
-    if not fits:
+    if not broadcasts_to(s.shape, self.array.shape):
         raise ValueError(f"copy_: source shape {s.shape} does not fit {self.array.shape}")
     return self._inplace("copy_", lambda d: np.copyto(d, s, casting="unsafe"), src)
 

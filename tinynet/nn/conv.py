@@ -31,6 +31,28 @@ def check_channels(name: str, in_channels: Any, out_channels: Any, groups: Any) 
                              f"groups={groups})")
 
 
+def check_image_input(layer: Module, input: Any) -> None:
+    """``input`` is (N, C, H, W) or unbatched (C, H, W) with the layer's C channels."""
+    name = type(layer).__name__
+    _check_input(name, input)
+    if input.ndim not in (3, 4) or input.shape[-3] != layer.in_channels:
+        c = layer.in_channels
+        raise ValueError(f"{name}({layer.extra_repr()}): expected input of shape "
+                         f"(N, {c}, H, W) or unbatched ({c}, H, W), got {input.shape}")
+
+
+def conv_repr(layer: Module) -> str:
+    """PyTorch's repr of a convolution's arguments: the non-default ones only."""
+    s = (f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, "
+         f"stride={layer.stride}")
+    for what, default in (("padding", (0, 0)), ("dilation", (1, 1)),
+                          ("output_padding", (0, 0)), ("groups", 1)):
+        value = getattr(layer, what, default)
+        if value != default:
+            s += f", {what}={value}"
+    return s + (", bias=False" if layer.bias is None else "")
+
+
 class Conv2d(Module):
     """2-D convolution (cross-correlation, as in every DL framework).
 
@@ -85,23 +107,9 @@ class Conv2d(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Any:
-        _check_input("Conv2d", input)
-        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            c = self.in_channels
-            raise ValueError(f"Conv2d({self.extra_repr()}): expected input of shape "
-                             f"(N, {c}, H, W) or unbatched ({c}, H, W), got {input.shape}")
+        check_image_input(self, input)
         return conv2d(input, self.weight, self.bias, self.stride, self.padding,
                       self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        return conv_repr(self)

@@ -7,10 +7,10 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from . import init
-from .conv import check_channels
+from .conv import check_channels, check_image_input, conv_repr
 from .functional._args import pair
 from .functional.conv_transpose import conv_transpose2d
-from .module import Module, _check_input
+from .module import Module
 from .parameter import Parameter
 
 __all__ = ["ConvTranspose2d"]
@@ -94,26 +94,10 @@ class ConvTranspose2d(Module):
         return size[0] - lo[0], size[1] - lo[1]
 
     def forward(self, input: Any, output_size: Optional[Sequence[int]] = None) -> Any:
-        _check_input("ConvTranspose2d", input)
-        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            c = self.in_channels
-            raise ValueError(f"ConvTranspose2d({self.extra_repr()}): expected input of shape "
-                             f"(N, {c}, H, W) or unbatched ({c}, H, W), got {input.shape}")
+        check_image_input(self, input)
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                 self._output_padding(input, output_size), self.groups,
                                 self.dilation)
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        return conv_repr(self)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from .._names import type_name
 from ..tensor import Tensor
 
@@ -27,3 +29,11 @@ def tensor_method(fn: Callable) -> Callable:
     checked.__name__, checked.__qualname__, checked.__doc__ = fn.__name__, fn.__name__, fn.__doc__
     checked.__wrapped__ = fn  # type: ignore[attr-defined]
     return checked
+
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of ``shape`` broadcasts to exactly ``target`` (not beyond it)."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:  # not broadcastable at all
+        return False

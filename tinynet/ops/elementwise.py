@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ..tensor import Tensor, is_grad_enabled, record, unbroadcast
-from . import tensor_method
+from . import broadcasts_to, tensor_method
 from .._names import type_name
 
 
@@ -189,11 +189,7 @@ def _bound(x: Tensor, v: Any, name: str) -> Any:
     arr = np.asarray(v)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"clip: {name} must be a number or a numeric Tensor/array, got {v!r}")
-    try:
-        fits = np.broadcast_shapes(arr.shape, x.shape) == x.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(arr.shape, x.shape):
         raise ValueError(f"clip: {name} of shape {arr.shape} does not broadcast to the input's "
                          f"shape {x.shape}")
     return v

@@ -9,8 +9,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Optional
 
-import numpy as np
-
+from ...ops import broadcasts_to
 from ...tensor import Tensor
 from ..._names import type_name
 
@@ -86,12 +85,7 @@ def check_constant(name: str, what: str, value: Any, input: Tensor) -> Optional[
                          f"not differentiable with respect to it); pass {what}.detach()")
     if value.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be floating point, got dtype {value.dtype}")
-    try:
-        fits = np.broadcast_shapes(value.shape, input.shape) == input.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(value.shape, input.shape):
         raise ValueError(f"{name}: {what} of shape {value.shape} does not broadcast to the "
                          f"input's shape {input.shape}")
     return value if value.dtype == input.dtype else value.to(input.dtype)
-
